@@ -1,0 +1,49 @@
+/**
+ * Where, in event order, the kernel's default lockdep limits would have been
+ * exceeded (kernel-semantics §3.10): past that point a real lockdep turns
+ * itself off ("BUG: MAX_LOCKDEP_... too low!"), so a user learns whether their
+ * CI kernel could have caught what lockreplay found.
+ */
+export const KERNEL_LIMITS = {
+  classes: 8192, // MAX_LOCKDEP_KEYS
+  dependencies: 16384, // MAX_LOCKDEP_ENTRIES (32768) / 2 list entries per dependency
+  chains: 65536, // MAX_LOCKDEP_CHAINS
+  depth: 48, // MAX_LOCK_DEPTH
+} as const;
+
+export interface LimitHit {
+  limit: keyof typeof KERNEL_LIMITS;
+  value: number;
+  input: number;
+  pos: number;
+}
+
+export class CapacityTracker {
+  readonly hits: LimitHit[] = [];
+  private hit = new Set<string>();
+  maxDepth = 0;
+
+  private check(limit: keyof typeof KERNEL_LIMITS, n: number, input: number, pos: number): void {
+    if (n > KERNEL_LIMITS[limit] && !this.hit.has(limit)) {
+      this.hit.add(limit);
+      this.hits.push({ limit, value: KERNEL_LIMITS[limit], input, pos });
+    }
+  }
+
+  onClass(n: number, input: number, pos: number): void {
+    if (n > KERNEL_LIMITS.classes) this.check('classes', n, input, pos);
+  }
+
+  onDependency(n: number, input: number, pos: number): void {
+    if (n > KERNEL_LIMITS.dependencies) this.check('dependencies', n, input, pos);
+  }
+
+  onChain(n: number, input: number, pos: number): void {
+    if (n > KERNEL_LIMITS.chains) this.check('chains', n, input, pos);
+  }
+
+  onDepth(d: number, input: number, pos: number): void {
+    if (d > this.maxDepth) this.maxDepth = d;
+    if (d > KERNEL_LIMITS.depth) this.check('depth', d, input, pos);
+  }
+}

@@ -1,0 +1,34 @@
+/** Evidence with names resolved, for the finding model. */
+import type { Evidence } from '../graph/evidence.ts';
+import type { Replayer } from '../replay/replayer.ts';
+import type { EvidenceOut } from './findings.ts';
+
+export interface InputInfo {
+  name: string;
+  /** 'line' for text formats, 'byte' for binary ones. */
+  positions: 'line' | 'byte';
+}
+
+export function formatTs(ns: number): string {
+  const sec = Math.floor(ns / 1e9);
+  const rem = ns - sec * 1e9;
+  if (rem % 1000 === 0) return `${sec}.${String(rem / 1000).padStart(6, '0')}`;
+  return `${sec}.${String(rem).padStart(9, '0')}`;
+}
+
+export function evidenceOut(r: Replayer, inputs: InputInfo[], ev: Evidence): EvidenceOut {
+  const inp = inputs[ev.input];
+  const out: EvidenceOut = {
+    input: inp ? inp.name : '?',
+    ts: formatTs(ev.tsNs),
+    cpu: ev.cpu,
+    pid: ev.pid,
+    comm: r.strings.text(ev.comm),
+    context: r.contexts.describe(ev.ctx),
+    held: ev.held.map((c) => r.classes.displayName(c)),
+  };
+  if (!inp || inp.positions === 'line') out.line = ev.pos;
+  else out.byte = ev.pos;
+  if (ev.uncertain) out.uncertain = true;
+  return out;
+}

@@ -1,0 +1,76 @@
+/**
+ * The one model of a finding (design note 7): built once from the replay, then
+ * rendered as text, JSON, DOT or HTML. Everything here is plain data with
+ * names resolved, so renderers never reach back into replay state.
+ */
+export type FindingKind =
+  | 'circular-dependency'
+  | 'recursive-locking'
+  | 'inconsistent-irq-state'
+  | 'irq-safe-unsafe';
+
+/**
+ * deadlock   — lockdep would report it (or would have, had it still been checking).
+ * unverified — it rests on state the capture does not show reliably (lost events,
+ *              history before every CPU's buffer started): not proof either way.
+ * benign     — a rule shows it cannot deadlock (recursive read, gate lock, ...); reason says which.
+ * suppressed — a user rule (--rules) silenced it; reason says why.
+ */
+export type Verdict = 'deadlock' | 'unverified' | 'benign' | 'suppressed';
+
+export interface EvidenceOut {
+  input: string;
+  line?: number;
+  byte?: number;
+  /** Seconds, as the trace prints them. */
+  ts: string;
+  cpu: number;
+  pid: number;
+  comm: string;
+  context: string;
+  /** Classes held at that moment, outermost first. */
+  held: string[];
+  /** Recorded while the context's held-lock state was not known for sure. */
+  uncertain?: boolean;
+}
+
+export interface FindingDependency {
+  from: string;
+  to: string;
+  /** How often the dependency was recorded. */
+  count: number;
+  /** lockdep's dependency kinds seen, e.g. ["E->E", "S->E"]. */
+  kinds: string[];
+  first: EvidenceOut;
+  /** First record made while held state was certain, when it differs from `first`. */
+  firstClean?: EvidenceOut;
+  /** Never recorded with certain held state. */
+  uncertainOnly?: boolean;
+}
+
+export interface Finding {
+  kind: FindingKind;
+  verdict: Verdict;
+  reason?: string;
+  /** Further things a reader must know (e.g. recorded without irq context info). */
+  caveats?: string[];
+  /** Class names in cycle order (circular), or the class concerned. */
+  classes: string[];
+  dependencies: FindingDependency[];
+  /** Extra evidence for non-cycle findings (the two acquisitions, the two usages). */
+  evidence?: { role: string; at: EvidenceOut }[];
+  /** A short explanation a kernel developer recognises (reclaim, workqueue flush, irq usage). */
+  explanation?: string;
+  /** The first deadlock in trace order: the one lockdep itself would have printed before turning off. */
+  lockdepWouldReportFirst?: boolean;
+  /** Sort key: where in the input the problem became visible. */
+  at: { input: number; pos: number };
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  if (a.at.input !== b.at.input) return a.at.input - b.at.input;
+  if (a.at.pos !== b.at.pos) return a.at.pos - b.at.pos;
+  if (a.kind !== b.kind) return a.kind < b.kind ? -1 : 1;
+  const x = a.classes.join('\u0000'), y = b.classes.join('\u0000');
+  return x < y ? -1 : x > y ? 1 : 0;
+}

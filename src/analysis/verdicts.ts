@@ -1,0 +1,165 @@
+/**
+ * Where a finding's verdict is decided. A cycle or recursion is a `deadlock`
+ * only when every dependency it needs was recorded with certain held state and
+ * no rule shows it cannot happen:
+ *  - recursive reads (lockdep's strong-path rule, analysis/readInterpretation),
+ *  - gate locks: every dependency recorded under one common lock instance that
+ *    is not itself in the cycle (the cpu-up/cpu-down case) -> benign,
+ *  - workqueues that never ran a work item, when their classes are shared by
+ *    name (pre-5.1 kernels, --wq-model shared) -> benign.
+ */
+import type { Replayer, RecursionCandidate } from '../replay/replayer.ts';
+import type { CycleRecord } from '../graph/dependencyGraph.ts';
+import type { Finding, FindingDependency } from './findings.ts';
+import { evidenceOut, type InputInfo } from './evidenceOut.ts';
+import { READ_KIND_LETTER, dependencyKinds, interpretRead, isStrongCycle, recursionAllowed } from './readInterpretation.ts';
+import { explainCycle } from './explanations.ts';
+import { USAGE_NAMES } from './irqUsage.ts';
+import { isWorkqueueMap } from './knownClasses.ts';
+
+export function dependencyOut(r: Replayer, inputs: InputInfo[], e: number): FindingDependency {
+  const g = r.graph;
+  const kinds = dependencyKinds(r.classes, g, e).map(([p, n]) => `${READ_KIND_LETTER[p]}->${READ_KIND_LETTER[n]}`).sort();
+  const d: FindingDependency = {
+    from: r.classes.displayName(g.from[e]),
+    to: r.classes.displayName(g.to[e]),
+    count: g.count[e],
+    kinds,
+    first: evidenceOut(r, inputs, g.first[e]),
+  };
+  const fc = g.firstClean[e];
+  if (!fc) d.uncertainOnly = true;
+  else if (fc !== g.first[e]) d.firstClean = evidenceOut(r, inputs, fc);
+  return d;
+}
+
+export function judgeCycle(r: Replayer, inputs: InputInfo[], c: CycleRecord): Finding {
+  const g = r.graph, classes = r.classes;
+  const deps = c.edges.map((e) => dependencyOut(r, inputs, e));
+  const closing = g.first[c.closingEdge];
+  const f: Finding = {
+    kind: 'circular-dependency',
+    verdict: 'deadlock',
+    classes: c.classes.map((x) => classes.displayName(x)),
+    dependencies: deps,
+    at: { input: closing.input, pos: closing.pos },
+  };
+  const caveats: string[] = [];
+  const strong = isStrongCycle(c.edges.map((e) => dependencyKinds(classes, g, e)));
+  const uncertain = c.edges.filter((e) => g.cleanCount[e] === 0);
+  const gate = commonGate(r, c);
+  const idleWq = r.opts.wqModel === 'shared' ? neverExecutedWorkqueue(r, c) : undefined;
+  if (!strong) {
+    f.verdict = 'benign';
+    f.reason = 'recursive read: every way round the cycle passes a recursive-read acquisition followed by a shared one (lockdep\'s strong-path rule); readers cannot block each other there';
+  } else if (gate !== undefined) {
+    f.verdict = 'benign';
+    f.reason = `gate lock: every dependency of the cycle was recorded while holding ${gate} (the same instance), so the two sides can never run at the same time`;
+  } else if (idleWq !== undefined) {
+    f.verdict = 'benign';
+    f.reason = `workqueue never used: ${idleWq} never executed a work item in this capture; with per-name workqueue classes (pre-5.1 kernels) its flush only looks like the live workqueue's`;
+  } else if (uncertain.length) {
+    f.verdict = 'unverified';
+    f.reason =
+      `rests on ${uncertain.length} dependenc${uncertain.length === 1 ? 'y' : 'ies'} recorded only while held-lock state was unknown ` +
+      `(lost events, or before every CPU's buffer started): ` +
+      uncertain.map((e) => `${classes.displayName(g.from[e])} -> ${classes.displayName(g.to[e])}`).join(', ');
+  }
+  if (c.edges.some((e) => g.first[e].noContext)) {
+    caveats.push('recorded without irq flags: an interrupt\'s locks may have been counted on the interrupted task');
+  }
+  if (caveats.length) f.caveats = caveats;
+  const ex = explainCycle(f);
+  if (ex) f.explanation = ex;
+  return f;
+}
+
+/** A lock instance held at every recording of every dependency of the cycle, not itself in the cycle. */
+function commonGate(r: Replayer, c: CycleRecord): string | undefined {
+  let common: number[] | null = null;
+  for (const e of c.edges) {
+    const g = r.graph.gates[e];
+    if (!g) return undefined;
+    if (common === null) common = g.slice();
+    else {
+      const kept: number[] = [];
+      for (let k = 0; k < common.length; k += 2) {
+        for (let j = 0; j < g.length; j += 2) {
+          if (g[j] === common[k] && g[j + 1] === common[k + 1]) {
+            kept.push(common[k], common[k + 1]);
+            break;
+          }
+        }
+      }
+      common = kept;
+    }
+    if (!common.length) return undefined;
+  }
+  if (!common) return undefined;
+  for (let k = 0; k < common.length; k += 2) {
+    if (!c.classes.includes(common[k])) return r.classes.displayName(common[k]);
+  }
+  return undefined;
+}
+
+/**
+ * A dependency of the cycle into a `(wq_completion)` class that was only ever
+ * recorded on workqueue instances that never executed a work item (a flush or
+ * destroy of an unused workqueue, sharing its class with a live one by name).
+ */
+function neverExecutedWorkqueue(r: Replayer, c: CycleRecord): string | undefined {
+  for (const e of c.edges) {
+    const to = r.graph.to[e];
+    if (!isWorkqueueMap(r.classes.name(to))) continue;
+    const insts = r.wqEdgeInstances.get(e);
+    if (insts && [...insts].every((i) => !r.workqueues.executedWqInstances.has(i))) return r.classes.displayName(to);
+  }
+  return undefined;
+}
+
+export function judgeRecursion(r: Replayer, inputs: InputInfo[], rc: RecursionCandidate): Finding | undefined {
+  const prev = interpretRead(r.classes, rc.cls, rc.prevRaw);
+  const next = interpretRead(r.classes, rc.cls, rc.nextRaw);
+  if (recursionAllowed(prev, next)) return undefined;
+  const name = r.classes.displayName(rc.cls);
+  const f: Finding = {
+    kind: 'recursive-locking',
+    verdict: 'deadlock',
+    classes: [name],
+    dependencies: [],
+    evidence: [
+      { role: 'already holding (first acquisition)', at: evidenceOut(r, inputs, rc.prev) },
+      { role: 'trying to acquire the same instance again', at: evidenceOut(r, inputs, rc.next) },
+    ],
+    explanation: rc.crossContext
+      ? `an interrupt takes the very lock instance (${name}) that the code it interrupted holds on this CPU: it spins forever`
+      : `the same instance of ${name} is acquired again by the context that holds it` +
+        (prev !== 0 || next !== 0 ? ' (read after read: a queued writer in between blocks the second reader)' : ''),
+    at: { input: rc.next.input, pos: rc.next.pos },
+  };
+  if (rc.uncertain) {
+    f.verdict = 'unverified';
+    f.reason = 'the first acquisition was recorded while held-lock state was unknown (its release may have been lost)';
+  }
+  return f;
+}
+
+export function judgeInconsistent(r: Replayer, inputs: InputInfo[], u: Replayer['usage']['inconsistencies'][number]): Finding {
+  const name = r.classes.displayName(u.cls);
+  const oldName = USAGE_NAMES[u.oldBit], newName = USAGE_NAMES[u.newBit];
+  const irqName = u.newBit >= 4 ? 'softirq' : 'hardirq';
+  return {
+    kind: 'inconsistent-irq-state',
+    verdict: 'deadlock',
+    classes: [name],
+    dependencies: [],
+    evidence: [
+      { role: `{${oldName}} state was registered at`, at: evidenceOut(r, inputs, u.oldEvidence) },
+      { role: `{${newName}} usage at`, at: evidenceOut(r, inputs, u.newEvidence) },
+    ],
+    explanation: `inconsistent {${oldName}} -> {${newName}} usage: ${name} is taken in ${irqName} context and also with ${irqName}s enabled; ` +
+      `if the ${irqName} arrives on a CPU while the lock is held there, the handler spins on it forever`,
+    at: { input: u.newEvidence.input, pos: u.newEvidence.pos },
+  };
+}
+

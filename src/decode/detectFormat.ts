@@ -1,0 +1,59 @@
+/**
+ * Format detection by content, never by file name (a file renamed `unknown`
+ * decodes the same). Each format's sniffer looks at the first decompressed
+ * bytes; the first that matches wins.
+ */
+export type TraceFormat = 'ftrace' | 'trace-cmd-report' | 'trace-dat' | 'perf-script' | 'perf-json' | 'lockdep' | 'graph';
+
+export interface Detection {
+  format: TraceFormat;
+  /** trace-cmd report with buffer-instance prefixes */
+  instanceMode?: boolean;
+  /** first instance seen (trace-cmd report) */
+  firstInstance?: string;
+}
+
+export const FORMATS_TRIED = 'ftrace text (trace, trace_pipe), trace-cmd report text, trace-cmd trace.dat, perf script text, perf JSON, /proc/lockdep, lockreplay graph';
+
+const FTRACE_EVENT = /^\s*(.+)-(\d+)\s+(\(\s*[\d-]+\)\s+)?\[\d+\]\s+([dDbX.][^\s]{3,4}\s+)?\d+(\.\d+)?:\s+\w+:/;
+const TRACE_CMD_EVENT = /^\s*(\S*):\s+(.+)-(\d+)\s+\[\d+\]\s+\d+(\.\d+)?:\s+\w+:/;
+const TRACE_CMD_LATENCY = /^\s*(.+)-(\d+)\s+\d+[dX.][N.][Hhs.]\S*\s+\d+(\.\d+)?:\s+\w+:/;
+const PERF_SCRIPT = /^\s*(.+?)\s+(\d+)\s+\[\d+\]\s+\d+\.\d+:\s+(\d+\s+)?\w+:\w+:/;
+
+export function detectFormat(head: Uint8Array): Detection | undefined {
+  if (head.length >= 10 && head[0] === 0x17 && head[1] === 0x08 && head[2] === 0x44 && Buffer.from(head.subarray(3, 10)).toString('latin1') === 'tracing') {
+    return { format: 'trace-dat' };
+  }
+  if (head.length >= 8 && Buffer.from(head.subarray(0, 8)).toString('latin1') === 'PERFILE2') return undefined; // perf.data: not readable directly
+  const text = Buffer.from(head).toString('utf8');
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{')) {
+    if (/"schema"\s*:\s*"lockreplay\/graph@/.test(trimmed.slice(0, 4096))) return { format: 'graph' };
+    return { format: 'perf-json' };
+  }
+  if (/^all lock classes:/m.test(text.slice(0, 4096))) return { format: 'lockdep' };
+  const lines = text.split('\n');
+  if (text.length === head.length && lines.length > 1) lines.pop(); // last line may be cut
+  let ftrace = 0, tcmd = 0, tcmdLat = 0, perf = 0, headerish = 0;
+  let firstInstance: string | undefined;
+  for (const l of lines.slice(0, 400)) {
+    if (l.startsWith('#') || /^cpus=\d+/.test(l) || /^CPU:\d+ \[/.test(l.trim())) {
+      headerish++;
+      continue;
+    }
+    const t = TRACE_CMD_EVENT.exec(l);
+    if (t && /^\s*\S*:\s{2,}/.test(l)) {
+      tcmd++;
+      firstInstance ??= t[1];
+      continue;
+    }
+    if (FTRACE_EVENT.test(l)) ftrace++;
+    else if (TRACE_CMD_LATENCY.test(l)) tcmdLat++;
+    else if (PERF_SCRIPT.test(l)) perf++;
+  }
+  if (tcmd > 0 && tcmd >= ftrace) return { format: 'trace-cmd-report', instanceMode: true, firstInstance };
+  if (ftrace > 0 || tcmdLat > 0) return { format: ftrace >= tcmdLat ? 'ftrace' : 'trace-cmd-report' };
+  if (perf > 0) return { format: 'perf-script' };
+  if (headerish > 0 && lines.every((l) => l.startsWith('#') || l.trim() === '' || /^cpus=/.test(l))) return { format: 'ftrace' };
+  return undefined;
+}

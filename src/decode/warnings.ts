@@ -1,0 +1,92 @@
+/**
+ * The vocabulary of warnings (robustness issue): each is counted, and the first
+ * few locations are kept. Nothing is skipped without landing here.
+ */
+export const WARNING_KINDS = [
+  'unparsed-line',
+  'unknown-event',
+  'long-line',
+  'other-instance',
+  'out-of-order-timestamp',
+  'unheld-release',
+  'out-of-order-release',
+  'held-at-end',
+  'lost-events',
+  'truncated-record',
+  'duplicate-acquire',
+  'nmi-event',
+  'no-flags-column',
+  'hashed-pointer-unready',
+  'held-at-context-exit',
+  'subclass-overflow',
+  'depth-limit',
+  'cycle-limit',
+] as const;
+export type WarningKind = (typeof WARNING_KINDS)[number];
+
+export const WARNING_TEXT: Record<WarningKind, string> = {
+  'unparsed-line': 'lines that could not be parsed as a trace event',
+  'unknown-event': 'events of a kind lockreplay does not replay (skipped)',
+  'long-line': 'lines longer than the line limit (skipped)',
+  'other-instance': 'events of another trace-cmd buffer instance (skipped; select with --instance)',
+  'out-of-order-timestamp': 'events whose timestamp goes backwards on their CPU',
+  'unheld-release': 'releases of a lock not held by the releasing context (held since before the capture, or released in another context)',
+  'out-of-order-release': 'releases of a lock that was not the most recently acquired one (non-LIFO)',
+  'held-at-end': 'locks still held when the capture ended',
+  'lost-events': 'lost-event markers (held-lock state of the CPU\'s contexts became unknown)',
+  'truncated-record': 'records cut off at the end of the input',
+  'duplicate-acquire': 'acquires of a lock instance the context already holds',
+  'nmi-event': 'events in NMI context (lockdep is off there; skipped)',
+  'no-flags-column': 'events without an irq flags column (interrupt contexts cannot be told apart)',
+  'hashed-pointer-unready': 'events with (____ptrval____) addresses (instances cannot be told apart)',
+  'held-at-context-exit': 'locks left held when an interrupt context or work item ended (dropped)',
+  'subclass-overflow': 'same-name nesting deeper than lockdep\'s 8 subclasses',
+  'depth-limit': 'held stacks deeper than the replay limit (acquire not pushed)',
+  'cycle-limit': 'cycle enumeration stopped at its limit',
+};
+
+export interface WarningLocation {
+  input: number;
+  /** Line number (text) or byte offset (binary). */
+  pos: number;
+  detail?: string;
+}
+
+export const FIRST_LOCATIONS = 5;
+
+/** Counts and first locations of each warning kind. */
+export class Warnings {
+  readonly counts = new Map<WarningKind, number>();
+  readonly first = new Map<WarningKind, WarningLocation[]>();
+
+  add(kind: WarningKind, input: number, pos: number, detail?: string, n = 1): void {
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + n);
+    let l = this.first.get(kind);
+    if (!l) this.first.set(kind, (l = []));
+    if (l.length < FIRST_LOCATIONS) l.push(detail === undefined ? { input, pos } : { input, pos, detail });
+  }
+
+  /** Folds another set in (taken in input order, so first locations stay the first ones). */
+  merge(o: SerializedWarnings): void {
+    for (const [k, n] of o.counts) {
+      this.counts.set(k, (this.counts.get(k) ?? 0) + n);
+      let l = this.first.get(k);
+      if (!l) this.first.set(k, (l = []));
+      for (const loc of o.first.find(([kk]) => kk === k)?.[1] ?? []) if (l.length < FIRST_LOCATIONS) l.push(loc);
+    }
+  }
+
+  serialize(): SerializedWarnings {
+    return { counts: [...this.counts], first: [...this.first] };
+  }
+
+  count(kind: WarningKind): number {
+    return this.counts.get(kind) ?? 0;
+  }
+}
+
+/** Plain-data form, to cross a thread boundary with a batch. */
+export interface SerializedWarnings {
+  counts: [WarningKind, number][];
+  first: [WarningKind, WarningLocation[]][];
+}

@@ -1,0 +1,116 @@
+/**
+ * Interns byte ranges (lock names, addresses, comms) to dense integer IDs
+ * without building a string for ranges it has seen before: an open-addressing
+ * hash table over an append-only byte arena (FNV-1a, compared byte by byte).
+ * A string is decoded once, when a range is seen for the first time.
+ *
+ * ID 0 is the empty string. IDs are assigned in order of first appearance, so
+ * the IDs of a decoder depend only on its input, never on timing.
+ */
+const EMPTY = 0;
+
+export class ByteInterner {
+  private arena = new Uint8Array(1 << 16);
+  private arenaLen = 0;
+  private offsets = new Uint32Array(1024);
+  private lengths = new Uint32Array(1024);
+  private hashes = new Uint32Array(1024);
+  private table = new Int32Array(2048); // slot -> id + 1, 0 = free
+  private mask = 2047;
+  private count = 1; // id 0 = ''
+  private texts: string[] = [''];
+  /** First ID not yet handed out by takeNew(). */
+  private reported = 1;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Interns bytes [start, end) of buf. */
+  intern(buf: Uint8Array, start: number, end: number): number {
+    const len = end - start;
+    if (len <= 0) return EMPTY;
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    h >>>= 0;
+    const table = this.table, mask = this.mask;
+    let slot = h & mask;
+    for (;;) {
+      const e = table[slot];
+      if (e === 0) break;
+      const id = e - 1;
+      if (this.hashes[id] === h && this.lengths[id] === len) {
+        const off = this.offsets[id], arena = this.arena;
+        let j = 0;
+        while (j < len && arena[off + j] === buf[start + j]) j++;
+        if (j === len) return id;
+      }
+      slot = (slot + 1) & mask;
+    }
+    return this.add(buf, start, end, h, slot);
+  }
+
+  /** Interns a JS string (slow path, for synthetic events and tests). */
+  internString(s: string): number {
+    const b = Buffer.from(s, 'utf8');
+    return this.intern(b, 0, b.length);
+  }
+
+  text(id: number): string {
+    return this.texts[id];
+  }
+
+  /** Strings introduced since the previous call, with the first ID among them. */
+  takeNew(): { from: number; strings: string[] } {
+    const from = this.reported;
+    const strings = this.texts.slice(from, this.count);
+    this.reported = this.count;
+    return { from, strings };
+  }
+
+  private add(buf: Uint8Array, start: number, end: number, h: number, slot: number): number {
+    const len = end - start;
+    const id = this.count++;
+    if (id >= this.offsets.length) {
+      const n = this.offsets.length * 2;
+      this.offsets = grow32(this.offsets, n);
+      this.lengths = grow32(this.lengths, n);
+      this.hashes = grow32(this.hashes, n);
+    }
+    if (this.arenaLen + len > this.arena.length) {
+      let n = this.arena.length * 2;
+      while (n < this.arenaLen + len) n *= 2;
+      const a = new Uint8Array(n);
+      a.set(this.arena.subarray(0, this.arenaLen));
+      this.arena = a;
+    }
+    this.arena.set(buf.subarray(start, end), this.arenaLen);
+    this.offsets[id] = this.arenaLen;
+    this.lengths[id] = len;
+    this.hashes[id] = h;
+    this.arenaLen += len;
+    this.texts.push(Buffer.from(buf.buffer, buf.byteOffset + start, len).toString('utf8'));
+    this.table[slot] = id + 1;
+    if (this.count * 2 > this.table.length) this.rehash();
+    return id;
+  }
+
+  private rehash(): void {
+    const n = this.table.length * 2;
+    const t = new Int32Array(n);
+    const mask = n - 1;
+    for (let id = 1; id < this.count; id++) {
+      let s = this.hashes[id] & mask;
+      while (t[s] !== 0) s = (s + 1) & mask;
+      t[s] = id + 1;
+    }
+    this.table = t;
+    this.mask = mask;
+  }
+}
+
+function grow32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(n);
+  b.set(a);
+  return b;
+}

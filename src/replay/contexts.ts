@@ -1,0 +1,56 @@
+/**
+ * Execution contexts as explicit keys (design note 4, kernel-semantics trap 1):
+ * a task by pid (its stack follows it across CPUs: mutexes are held across
+ * sleeps and migrations), each CPU's idle task (pid 0 is one task per CPU),
+ * and each CPU's softirq and hardirq context. Interrupts push onto their own
+ * context, never onto the interrupted task's: lockdep's walks stop where
+ * irq_context changes (separate_irq_context()).
+ */
+import { HeldStack } from './heldStack.ts';
+
+export const ContextKind = { Task: 0, Idle: 1, Softirq: 2, Hardirq: 3 } as const;
+export type ContextKind = (typeof ContextKind)[keyof typeof ContextKind];
+const KIND_NAMES = ['task', 'idle', 'softirq', 'hardirq'];
+
+export class Contexts {
+  private ids = new Map<number, number>();
+  readonly kind: number[] = [];
+  /** pid for tasks, CPU for per-CPU contexts */
+  readonly owner: number[] = [];
+  readonly stacks: HeldStack[] = [];
+  /** CPU of the context's latest event */
+  readonly lastCpu: number[] = [];
+  /** comm (global string ID) of the context's latest event */
+  readonly lastComm: number[] = [];
+
+  get count(): number {
+    return this.kind.length;
+  }
+
+  /** Dense ID of a context, created on first use. */
+  id(kind: ContextKind, owner: number): number {
+    const key = kind === ContextKind.Task ? owner : -(owner * 3 + kind);
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.kind.length;
+      this.ids.set(key, id);
+      this.kind.push(kind);
+      this.owner.push(owner);
+      this.stacks.push(new HeldStack());
+      this.lastCpu.push(-1);
+      this.lastComm.push(0);
+    }
+    return id;
+  }
+
+  /** Existing context or -1 (no creation). */
+  peek(kind: ContextKind, owner: number): number {
+    const key = kind === ContextKind.Task ? owner : -(owner * 3 + kind);
+    return this.ids.get(key) ?? -1;
+  }
+
+  describe(ctx: number): string {
+    const k = this.kind[ctx];
+    return k === ContextKind.Task ? `task ${this.owner[ctx]}` : `${KIND_NAMES[k]} of CPU ${this.owner[ctx]}`;
+  }
+}

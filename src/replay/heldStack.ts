@@ -1,0 +1,121 @@
+/**
+ * The held-lock stack of one execution context (lockdep's current->held_locks
+ * for one irq_context segment), as typed arrays: no object per held lock.
+ */
+export const HeldFlags = {
+  Try: 1,
+  Read: 2,
+  /** check=0 map: skipped by the dependency walk (check_prevs_add()). */
+  Unvalidated: 4,
+  /** Read taken in irq context or with BH disabled (rwlock readers are recursive there). */
+  ReadInIrq: 8,
+  /**
+   * Pushed while the context's history was incomplete (before every CPU's
+   * buffer started, or before lost events on its CPU): its release may have
+   * been lost, so dependencies from it are not proof.
+   */
+  Uncertain: 16,
+} as const;
+
+export class HeldStack {
+  depth = 0;
+  cls: Int32Array;
+  inst: Int32Array;
+  name: Int32Array;
+  flags: Uint8Array;
+  /** Input, position and time of the acquire (for evidence). */
+  input: Int32Array;
+  pos: Float64Array;
+  ts: Float64Array;
+  /** Chain hash up to and including this entry (lockdep's chain_key). */
+  chain: Float64Array;
+
+  constructor(capacity = 8) {
+    this.cls = new Int32Array(capacity);
+    this.inst = new Int32Array(capacity);
+    this.name = new Int32Array(capacity);
+    this.flags = new Uint8Array(capacity);
+    this.input = new Int32Array(capacity);
+    this.pos = new Float64Array(capacity);
+    this.ts = new Float64Array(capacity);
+    this.chain = new Float64Array(capacity);
+  }
+
+  push(cls: number, inst: number, name: number, flags: number, input: number, pos: number, ts: number, chain: number): void {
+    if (this.depth === this.cls.length) this.grow();
+    const d = this.depth++;
+    this.cls[d] = cls;
+    this.inst[d] = inst;
+    this.name[d] = name;
+    this.flags[d] = flags;
+    this.input[d] = input;
+    this.pos[d] = pos;
+    this.ts[d] = ts;
+    this.chain[d] = chain;
+  }
+
+  /** Index of the topmost entry holding (instance, name), or -1. */
+  find(inst: number, name: number): number {
+    for (let i = this.depth - 1; i >= 0; i--) if (this.inst[i] === inst && this.name[i] === name) return i;
+    return -1;
+  }
+
+  /** Removes entry i, shifting the ones above it down. */
+  remove(i: number): void {
+    const d = --this.depth;
+    if (i < d) {
+      this.cls.copyWithin(i, i + 1, d + 1);
+      this.inst.copyWithin(i, i + 1, d + 1);
+      this.name.copyWithin(i, i + 1, d + 1);
+      this.flags.copyWithin(i, i + 1, d + 1);
+      this.input.copyWithin(i, i + 1, d + 1);
+      this.pos.copyWithin(i, i + 1, d + 1);
+      this.ts.copyWithin(i, i + 1, d + 1);
+      this.chain.copyWithin(i, i + 1, d + 1);
+    }
+  }
+
+  /** Keeps only entries [from, depth). */
+  dropBelow(from: number): void {
+    if (from <= 0) return;
+    const d = this.depth;
+    this.cls.copyWithin(0, from, d);
+    this.inst.copyWithin(0, from, d);
+    this.name.copyWithin(0, from, d);
+    this.flags.copyWithin(0, from, d);
+    this.input.copyWithin(0, from, d);
+    this.pos.copyWithin(0, from, d);
+    this.ts.copyWithin(0, from, d);
+    this.chain.copyWithin(0, from, d);
+    this.depth = d - from;
+  }
+
+  markAllUncertain(): void {
+    for (let i = 0; i < this.depth; i++) this.flags[i] |= HeldFlags.Uncertain;
+  }
+
+  hasUncertain(): boolean {
+    for (let i = 0; i < this.depth; i++) if (this.flags[i] & HeldFlags.Uncertain) return true;
+    return false;
+  }
+
+  snapshotClasses(): number[] {
+    return Array.from(this.cls.subarray(0, this.depth));
+  }
+
+  private grow(): void {
+    const n = this.cls.length * 2;
+    const g32 = (a: Int32Array) => { const b = new Int32Array(n); b.set(a); return b; };
+    const g64 = (a: Float64Array) => { const b = new Float64Array(n); b.set(a); return b; };
+    this.cls = g32(this.cls);
+    this.inst = g32(this.inst);
+    this.name = g32(this.name);
+    const f = new Uint8Array(n);
+    f.set(this.flags);
+    this.flags = f;
+    this.input = g32(this.input);
+    this.pos = g64(this.pos);
+    this.ts = g64(this.ts);
+    this.chain = g64(this.chain);
+  }
+}

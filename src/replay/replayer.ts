@@ -1,0 +1,495 @@
+/**
+ * Stage "replay": one pass over the events in input order, reconstructing what
+ * lockdep knows: held locks per execution context, the class dependency graph
+ * (via analysis/lockClasses and graph/dependencyGraph), irq usage, workqueue
+ * executions and recursion candidates. Small handlers with clear state, in the
+ * style of a trace engine: one method per event kind.
+ */
+import { EventKind, IrqBits, LockFlags } from '../model/eventKind.ts';
+import type { EventBatch } from '../model/batch.ts';
+import type { GlobalStrings } from '../model/globalStrings.ts';
+import { Warnings } from '../decode/warnings.ts';
+import { LockClasses, MAX_SUBCLASSES, type WorkqueueModel } from '../analysis/lockClasses.ts';
+import { IrqUsage } from '../analysis/irqUsage.ts';
+import { WorkqueueTracker } from '../analysis/workqueues.ts';
+import { CapacityTracker } from '../analysis/capacity.ts';
+import { DependencyGraph } from '../graph/dependencyGraph.ts';
+import type { Evidence } from '../graph/evidence.ts';
+import { ContextKind, Contexts } from './contexts.ts';
+import { HeldFlags, type HeldStack } from './heldStack.ts';
+import { RawRead, comboOf } from './readKinds.ts';
+import { ChainCache, chainHash } from './chainCache.ts';
+
+export interface ReplayOptions {
+  wqModel: WorkqueueModel;
+  maxCyclesPerEdge: number;
+  maxCycles: number;
+  /** Deepest held stack kept per context (lockdep's own limit is 48). */
+  maxDepth: number;
+}
+
+export const DEFAULT_REPLAY_OPTIONS: ReplayOptions = {
+  wqModel: 'dynamic',
+  maxCyclesPerEdge: 64,
+  maxCycles: 10000,
+  maxDepth: 4096,
+};
+
+/** A same-class re-acquisition (check_deadlock()), judged at the end with the whole capture's read kinds. */
+export interface RecursionCandidate {
+  cls: number;
+  prevRaw: number;
+  nextRaw: number;
+  /** The held entry was uncertain, or the acquisition crossed into an interrupted context. */
+  uncertain: boolean;
+  crossContext: boolean;
+  prev: Evidence;
+  next: Evidence;
+}
+
+export interface ReplayCounters {
+  events: number;
+  acquires: number;
+  releases: number;
+  contended: number;
+  acquired: number;
+  workqueueEvents: number;
+  markers: number;
+  lostEvents: number;
+  lostMarkers: number;
+  unheldReleases: number;
+  nmiEvents: number;
+  chainLookups: number;
+  chainHits: number;
+}
+
+const INTERRUPT = IrqBits.Hardirq | IrqBits.Softirq;
+
+export class Replayer {
+  readonly classes: LockClasses;
+  readonly contexts = new Contexts();
+  readonly graph: DependencyGraph;
+  readonly usage = new IrqUsage();
+  readonly workqueues: WorkqueueTracker;
+  readonly capacity = new CapacityTracker();
+  readonly warnings = new Warnings();
+  readonly recursions: RecursionCandidate[] = [];
+  /** Shared workqueue model: the map instances each dependency into a `(wq_completion)` class was recorded on. */
+  readonly wqEdgeInstances = new Map<number, Set<number>>();
+  private readonly recursionKeys = new Set<string>();
+  readonly chainCache = new ChainCache();
+  readonly counters: ReplayCounters = {
+    events: 0, acquires: 0, releases: 0, contended: 0, acquired: 0, workqueueEvents: 0, markers: 0,
+    lostEvents: 0, lostMarkers: 0, unheldReleases: 0, nmiEvents: 0, chainLookups: 0, chainHits: 0,
+  };
+  /** Buffer-started markers seen: before the last one, held state is unknown. */
+  bufferStarts = 0;
+  private lastTs = new Float64Array(64).fill(-1);
+  private hardCtx = new Int32Array(64).fill(-1);
+  private softCtx = new Int32Array(64).fill(-1);
+  /** The batch and row being replayed (for evidence, built lazily). */
+  private b!: EventBatch;
+  private row = 0;
+  private ctx = 0;
+
+  constructor(
+    readonly strings: GlobalStrings,
+    readonly opts: ReplayOptions = DEFAULT_REPLAY_OPTIONS,
+  ) {
+    this.classes = new LockClasses(strings, opts.wqModel);
+    this.workqueues = new WorkqueueTracker(strings);
+    this.graph = new DependencyGraph({ perEdge: opts.maxCyclesPerEdge, total: opts.maxCycles }, (a, b) => {
+      const x = this.classes.displayName(a), y = this.classes.displayName(b);
+      return x < y ? -1 : x > y ? 1 : a - b;
+    });
+  }
+
+  /** Replays one batch whose string columns are already global IDs. */
+  replay(b: EventBatch): void {
+    this.b = b;
+    const kind = b.kind;
+    for (let i = 0; i < b.length; i++) {
+      this.row = i;
+      this.counters.events++;
+      switch (kind[i]) {
+        case EventKind.Acquire: this.onAcquire(); break;
+        case EventKind.Release: this.onRelease(); break;
+        case EventKind.Contended: this.counters.contended++; break;
+        case EventKind.Acquired: this.counters.acquired++; break;
+        case EventKind.WqQueue:
+        case EventKind.WqActivate:
+        case EventKind.WqEnd: this.onWorkqueue(); break;
+        case EventKind.WqStart: this.onWorkStart(); break;
+        case EventKind.Marker: this.counters.markers++; break;
+        case EventKind.Lost: this.onLost(); break;
+        case EventKind.BufferStarted: this.onBufferStarted(); break;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- contexts
+
+  /**
+   * The execution context of the current event, from its flags (never from the
+   * pid alone: an interrupt runs on the interrupted task's pid, trap 2), and the
+   * irq-exit check: when a CPU is back in task context its interrupt frames
+   * must be empty (a leftover means a lost release; it is dropped and counted).
+   */
+  private contextOfEvent(): number {
+    const b = this.b, i = this.row;
+    const cpu = b.cpu[i], pid = b.pid[i], irq = b.irq[i];
+    this.checkTimestamp(cpu, b.tsNs[i]);
+    let ctx: number;
+    if (irq & IrqBits.NoFlags) {
+      ctx = pid === 0 ? this.contexts.id(ContextKind.Idle, cpu) : this.contexts.id(ContextKind.Task, pid);
+    } else if (irq & IrqBits.Hardirq) {
+      if (!(irq & IrqBits.Softirq)) this.leaveFrame(this.softCtx, cpu);
+      ctx = this.frame(this.hardCtx, cpu, ContextKind.Hardirq);
+    } else if (irq & IrqBits.Softirq) {
+      this.leaveFrame(this.hardCtx, cpu);
+      ctx = this.frame(this.softCtx, cpu, ContextKind.Softirq);
+    } else {
+      this.leaveFrame(this.hardCtx, cpu);
+      this.leaveFrame(this.softCtx, cpu);
+      ctx = pid === 0 ? this.contexts.id(ContextKind.Idle, cpu) : this.contexts.id(ContextKind.Task, pid);
+    }
+    this.contexts.lastCpu[ctx] = cpu;
+    this.contexts.lastComm[ctx] = b.comm[i];
+    return ctx;
+  }
+
+  private frame(table: Int32Array, cpu: number, kind: ContextKind): number {
+    if (cpu >= table.length) this.growCpuTables(cpu);
+    const t = kind === ContextKind.Hardirq ? this.hardCtx : this.softCtx;
+    let id = t[cpu];
+    if (id < 0) id = t[cpu] = this.contexts.id(kind, cpu);
+    return id;
+  }
+
+  private leaveFrame(table: Int32Array, cpu: number): void {
+    if (cpu >= table.length) return;
+    const id = table[cpu];
+    if (id < 0) return;
+    const st = this.contexts.stacks[id];
+    if (st.depth > 0) {
+      this.warnings.add('held-at-context-exit', this.b.input, this.b.pos[this.row], `${st.depth} lock(s) left held in ${this.contexts.describe(id)}`, st.depth);
+      st.depth = 0;
+    }
+  }
+
+  private growCpuTables(cpu: number): void {
+    let n = this.hardCtx.length;
+    while (n <= cpu) n *= 2;
+    const hard = new Int32Array(n).fill(-1), soft = new Int32Array(n).fill(-1), ts = new Float64Array(n).fill(-1);
+    hard.set(this.hardCtx);
+    soft.set(this.softCtx);
+    ts.set(this.lastTs);
+    this.hardCtx = hard;
+    this.softCtx = soft;
+    this.lastTs = ts;
+  }
+
+  private checkTimestamp(cpu: number, ts: number): void {
+    if (cpu >= this.lastTs.length) this.growCpuTables(cpu);
+    if (ts < this.lastTs[cpu]) this.warnings.add('out-of-order-timestamp', this.b.input, this.b.pos[this.row], `CPU ${cpu}`);
+    else this.lastTs[cpu] = ts;
+  }
+
+  private evidence(held: HeldStack, depth = held.depth, uncertain = false): Evidence {
+    const b = this.b, i = this.row;
+    return {
+      input: b.input, pos: b.pos[i], tsNs: b.tsNs[i], cpu: b.cpu[i], pid: b.pid[i], comm: b.comm[i], ctx: this.ctx,
+      held: Array.from(held.cls.subarray(0, depth)), uncertain,
+      ...(b.irq[i] & IrqBits.NoFlags ? { noContext: true } : {}),
+    };
+  }
+
+  // ---------------------------------------------------------------- acquire
+
+  private onAcquire(): void {
+    const b = this.b, i = this.row, irq = b.irq[i];
+    this.counters.acquires++;
+    if (irq & IrqBits.Nmi) {
+      // lockdep_off() in __nmi_enter(): never pushed, never chained (trap 17)
+      this.counters.nmiEvents++;
+      this.warnings.add('nmi-event', b.input, b.pos[i]);
+      return;
+    }
+    const ctx = (this.ctx = this.contextOfEvent());
+    const st = this.contexts.stacks[ctx];
+    const nameId = b.name[i], inst = b.addr[i], lf = b.lockFlags[i];
+    const isTry = (lf & LockFlags.Try) !== 0, isRead = (lf & LockFlags.Read) !== 0;
+    const classes = this.classes;
+    const validated = classes.isValidated(nameId);
+    const base = classes.baseOf(nameId, inst);
+
+    // Same instance already held (recursion), else the implicit subclass for same-name nesting.
+    let same = -1, maxSub = -1;
+    for (let k = st.depth - 1; k >= 0; k--) {
+      if (st.inst[k] === inst && st.name[k] === nameId) {
+        if (same < 0) same = k;
+      } else if (classes.base[st.cls[k]] === base) {
+        const s = classes.subclass[st.cls[k]];
+        if (s > maxSub) maxSub = s;
+      }
+    }
+    let cls: number;
+    if (same >= 0) {
+      cls = st.cls[same];
+    } else {
+      let sub = maxSub + 1;
+      if (sub >= MAX_SUBCLASSES) {
+        this.warnings.add('subclass-overflow', b.input, b.pos[i], classes.name(classes.classOf(base, 0)));
+        sub = MAX_SUBCLASSES - 1;
+      }
+      cls = classes.classOf(base, sub);
+    }
+    if (isRead) classes.everRead[cls] = true;
+    else classes.everWritten[cls] = true;
+    this.capacity.onClass(classes.count, b.input, b.pos[i]);
+
+    const rawRead = !isRead ? RawRead.Write : irq & (INTERRUPT | IrqBits.BhOff) ? RawRead.ReadIrq : RawRead.ReadTask;
+    let flags = (isTry ? HeldFlags.Try : 0) | (isRead ? HeldFlags.Read : 0) | (validated ? 0 : HeldFlags.Unvalidated);
+    if (rawRead === RawRead.ReadIrq) flags |= HeldFlags.ReadInIrq;
+
+    if (validated) {
+      const m = IrqUsage.bitsFor(irq, isTry, isRead);
+      if (m) this.usage.mark(cls, m, () => this.evidence(st));
+    }
+
+    if (validated && !isTry) {
+      if (same >= 0) this.recordRecursion(st, same, cls, rawRead, false);
+      else if (irq & INTERRUPT && !(irq & IrqBits.NoFlags)) this.checkInterruptedRecursion(nameId, inst, cls, rawRead);
+      this.validateChain(st, st.depth, cls, inst, flags, rawRead, irq);
+    }
+
+    if (st.depth >= this.opts.maxDepth) {
+      this.warnings.add('depth-limit', b.input, b.pos[i], `${this.contexts.describe(ctx)} holds ${st.depth} locks`);
+      return;
+    }
+    const parent = st.depth ? st.chain[st.depth - 1] : 0;
+    st.push(cls, inst, nameId, flags, b.input, b.pos[i], b.tsNs[i], chainHash(parent, cls, inst, flags));
+    this.capacity.onDepth(st.depth, b.input, b.pos[i]);
+  }
+
+  /**
+   * check_prevs_add(): from the top of the held stack down, an edge from each
+   * held lock to the new one, stopping after the first held non-trylock;
+   * check=0 entries are stepped over. A chain seen before (same classes,
+   * instances and flags) costs one lookup.
+   */
+  private validateChain(st: HeldStack, depth: number, cls: number, inst: number, flags: number, rawRead: number, irq: number): void {
+    if (depth === 0) return;
+    const parent = st.chain[depth - 1];
+    const key = chainHash(parent, cls, inst, flags | (irq & IrqBits.NoFlags ? 0x80 : 0));
+    this.counters.chainLookups++;
+    const cached = this.chainCache.get(key);
+    if (cached !== undefined) {
+      this.counters.chainHits++;
+      for (let k = 0; k < cached.length; k += 3) this.graph.bump(cached[k], cached[k + 1], cached[k + 2] === 1);
+      return;
+    }
+    const record: number[] = [];
+    for (let k = depth - 1; k >= 0; k--) {
+      const pf = st.flags[k];
+      if (pf & HeldFlags.Unvalidated) continue;
+      const prev = st.cls[k];
+      if (prev !== cls) {
+        const prevRaw = !(pf & HeldFlags.Read) ? RawRead.Write : pf & HeldFlags.ReadInIrq ? RawRead.ReadIrq : RawRead.ReadTask;
+        const combo = comboOf(prevRaw, rawRead);
+        const clean = !(pf & HeldFlags.Uncertain);
+        const kk = k;
+        const e = this.graph.observe(prev, cls, combo, clean, () => this.evidence(st, depth, !clean), () => this.gatePairs(st, kk));
+        this.capacity.onDependency(this.graph.size, this.b.input, this.b.pos[this.row]);
+        record.push(e, combo, clean ? 1 : 0);
+        if (this.opts.wqModel === 'shared' && this.workqueues.isWqMapName(this.classes.nameId[cls])) {
+          let s = this.wqEdgeInstances.get(e);
+          if (!s) this.wqEdgeInstances.set(e, (s = new Set()));
+          s.add(inst);
+        }
+      }
+      if (!(pf & HeldFlags.Try)) break;
+    }
+    this.chainCache.set(key, record);
+    this.capacity.onChain(this.chainCache.size, this.b.input, this.b.pos[this.row]);
+  }
+
+  /** (class, instance) pairs held below entry k: the candidate gate locks of a dependency. */
+  private gatePairs(st: HeldStack, k: number): number[] {
+    const out: number[] = [];
+    for (let j = 0; j < k; j++) if (!(st.flags[j] & HeldFlags.Unvalidated)) out.push(st.cls[j], st.inst[j]);
+    return out;
+  }
+
+  private recordRecursion(st: HeldStack, k: number, cls: number, nextRaw: number, crossContext: boolean): void {
+    const pf = st.flags[k];
+    const prevRaw = !(pf & HeldFlags.Read) ? RawRead.Write : pf & HeldFlags.ReadInIrq ? RawRead.ReadIrq : RawRead.ReadTask;
+    // Read after read may be allowed (recursive read); judged with the whole capture. Only distinct cases are kept.
+    const uncertain = (pf & HeldFlags.Uncertain) !== 0;
+    const key = `${cls},${prevRaw},${nextRaw},${uncertain ? 1 : 0},${crossContext ? 1 : 0}`;
+    if (prevRaw === RawRead.Write || nextRaw === RawRead.Write) {
+      this.warnings.add('duplicate-acquire', this.b.input, this.b.pos[this.row], this.classes.displayName(cls));
+    }
+    if (this.recursionKeys.has(key)) return;
+    this.recursionKeys.add(key);
+    this.recursions.push({ cls, prevRaw, nextRaw, uncertain, crossContext, prev: this.heldEvidence(st, k), next: this.evidence(st, st.depth, uncertain) });
+  }
+
+  /** Evidence of a held entry's own acquisition (position and time from the stack). */
+  private heldEvidence(st: HeldStack, k: number): Evidence {
+    const ev = this.evidence(st, k, (st.flags[k] & HeldFlags.Uncertain) !== 0);
+    ev.input = st.input[k];
+    ev.pos = st.pos[k];
+    ev.tsNs = st.ts[k];
+    return ev;
+  }
+
+  /**
+   * check_deadlock() scans every held lock of the task, across irq contexts:
+   * an interrupt taking the very instance its interrupted task (or softirq)
+   * holds is an AA deadlock.
+   */
+  private checkInterruptedRecursion(nameId: number, inst: number, cls: number, rawRead: number): void {
+    const b = this.b, i = this.row, cpu = b.cpu[i], pid = b.pid[i], irq = b.irq[i];
+    const under: number[] = [];
+    if (irq & IrqBits.Hardirq && irq & IrqBits.Softirq) under.push(this.softCtx[cpu]);
+    under.push(pid === 0 ? this.contexts.peek(ContextKind.Idle, cpu) : this.contexts.peek(ContextKind.Task, pid));
+    for (const u of under) {
+      if (u === undefined || u < 0) continue;
+      const st = this.contexts.stacks[u];
+      const k = st.find(inst, nameId);
+      if (k >= 0 && this.classes.base[st.cls[k]] === this.classes.base[cls]) {
+        this.recordRecursion(st, k, st.cls[k], rawRead, true);
+        return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- release
+
+  /**
+   * __lock_release(): find the entry from the top down within this context;
+   * releasing a non-top entry re-validates the entries above it against their
+   * new neighbours (reacquire_held_locks()).
+   */
+  private onRelease(): void {
+    const b = this.b, i = this.row;
+    this.counters.releases++;
+    if (b.irq[i] & IrqBits.Nmi) {
+      this.counters.nmiEvents++;
+      return;
+    }
+    const ctx = (this.ctx = this.contextOfEvent());
+    const st = this.contexts.stacks[ctx];
+    const k = st.find(b.addr[i], b.name[i]);
+    if (k < 0) {
+      // Held since before the capture, lost, or released by another context: counted, never an error.
+      this.counters.unheldReleases++;
+      this.warnings.add('unheld-release', b.input, b.pos[i], this.strings.text(b.name[i]));
+      return;
+    }
+    if (k === st.depth - 1) {
+      st.depth--;
+      return;
+    }
+    this.warnings.add('out-of-order-release', b.input, b.pos[i], this.strings.text(b.name[i]));
+    st.remove(k);
+    // reacquire_held_locks(): entries above k are chained again against what is now below them.
+    for (let j = k; j < st.depth; j++) {
+      const f = st.flags[j];
+      const parent = j ? st.chain[j - 1] : 0;
+      st.chain[j] = chainHash(parent, st.cls[j], st.inst[j], f);
+      if (!(f & (HeldFlags.Unvalidated | HeldFlags.Try))) {
+        const raw = !(f & HeldFlags.Read) ? RawRead.Write : f & HeldFlags.ReadInIrq ? RawRead.ReadIrq : RawRead.ReadTask;
+        this.validateChain(st, j, st.cls[j], st.inst[j], f, raw, b.irq[i]);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------- workqueues
+
+  private onWorkqueue(): void {
+    const b = this.b, i = this.row;
+    this.counters.workqueueEvents++;
+    if (b.kind[i] === EventKind.WqQueue) this.workqueues.onQueue(b.addr[i], b.name[i], b.aux[i]);
+  }
+
+  /**
+   * process_one_work(): the worker acquired the workqueue's and the work's maps
+   * just before execute_start, and a work item starts from an empty stack
+   * (6.1 reports "workqueue leaked lock" otherwise). Anything held below the
+   * two maps is a leftover of lost releases: dropped and counted.
+   */
+  private onWorkStart(): void {
+    const b = this.b, i = this.row;
+    this.counters.workqueueEvents++;
+    const ctx = (this.ctx = this.contextOfEvent());
+    const st = this.contexts.stacks[ctx];
+    const d = st.depth;
+    let wqIdx = -1;
+    if (d >= 2 && this.workqueues.isWqMapName(st.name[d - 2])) wqIdx = d - 2;
+    const workIdx = d >= 1 ? d - 1 : -1;
+    const keepFrom = wqIdx >= 0 ? wqIdx : workIdx >= 0 && this.workqueues.isWorkMapName(st.name[workIdx]) ? workIdx : d;
+    if (keepFrom > 0) {
+      this.warnings.add('held-at-context-exit', b.input, b.pos[i], `${keepFrom} lock(s) held by ${this.contexts.describe(ctx)} when a work item started`, keepFrom);
+      st.dropBelow(keepFrom);
+      for (let j = 0; j < st.depth; j++) st.chain[j] = chainHash(j ? st.chain[j - 1] : 0, st.cls[j], st.inst[j], st.flags[j]);
+    }
+    const wqCls = st.depth >= 2 && this.workqueues.isWqMapName(st.name[0]) ? st.cls[0] : -1;
+    const workCls = st.depth >= 1 && this.workqueues.isWorkMapName(st.name[st.depth - 1]) ? st.cls[st.depth - 1] : -1;
+    this.workqueues.onExecute(wqCls >= 0 ? this.classes.base[wqCls] : -1, wqCls >= 0 ? st.inst[0] : -1, workCls, b.addr[i], b.name[i]);
+  }
+
+  // ------------------------------------------------------------ lost state
+
+  /**
+   * CPU:N [LOST M EVENTS]: every context that last ran on that CPU may have
+   * lost releases; its held entries become uncertain until released.
+   */
+  private onLost(): void {
+    const b = this.b, i = this.row, cpu = b.cpu[i];
+    this.counters.lostMarkers++;
+    this.counters.lostEvents += b.aux[i];
+    this.warnings.add('lost-events', b.input, b.pos[i], `CPU ${cpu}: ${b.aux[i] || 'unknown number of'} events lost`);
+    const c = this.contexts;
+    for (let ctx = 0; ctx < c.count; ctx++) {
+      if (c.lastCpu[ctx] === cpu || (c.kind[ctx] >= ContextKind.Softirq && c.owner[ctx] === cpu)) this.makeUncertain(c.stacks[ctx]);
+    }
+    this.chainCache.clear();
+  }
+
+  /**
+   * ##### CPU N buffer started ####: that CPU's earlier events were overwritten,
+   * so everything recorded up to here (by any context, since tasks migrate) may
+   * rest on lost releases.
+   */
+  private onBufferStarted(): void {
+    this.bufferStarts++;
+    const c = this.contexts;
+    for (let ctx = 0; ctx < c.count; ctx++) this.makeUncertain(c.stacks[ctx]);
+    this.graph.resetClean();
+    this.chainCache.clear();
+  }
+
+  private makeUncertain(st: HeldStack): void {
+    if (st.depth === 0) return;
+    st.markAllUncertain();
+    for (let j = 0; j < st.depth; j++) st.chain[j] = chainHash(j ? st.chain[j - 1] : 0, st.cls[j], st.inst[j], st.flags[j]);
+  }
+
+  // ---------------------------------------------------------------- the end
+
+  /** Locks still held when the capture ended: counted and reported, not errors. */
+  finish(): number {
+    let held = 0;
+    const c = this.contexts;
+    for (let ctx = 0; ctx < c.count; ctx++) {
+      const d = c.stacks[ctx].depth;
+      if (d) {
+        held += d;
+        this.warnings.add('held-at-end', -1, 0, `${d} in ${c.describe(ctx)}`, d);
+      }
+    }
+    return held;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Text report, read like lockdep's own splats (the dependency chain, the
+ * "Possible unsafe locking scenario" table) but with, for every dependency,
+ * where it was first seen: input and line, time, CPU, pid/comm, context and
+ * the locks held at that moment. Names are printed as data: control
+ * characters are escaped so a lock name cannot forge report lines.
+ */
+import type { EvidenceOut, Finding, FindingDependency } from '../analysis/findings.ts';
+import type { ReplayResult } from './result.ts';
+
+const HEADERS: Record<string, string> = {
+  'circular-dependency': 'possible circular locking dependency detected',
+  'recursive-locking': 'possible recursive locking detected',
+  'inconsistent-irq-state': 'inconsistent lock state',
+  'irq-safe-unsafe': 'irq-safe -> irq-unsafe lock order detected',
+};
+
+/** Escapes control characters and backslashes (names are data). */
+export function safe(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\\\u2028\u2029]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\t' ? '\\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}
+
+export function renderText(r: ReplayResult): string {
+  const out: string[] = [];
+  const s = r.stats;
+  out.push('lockreplay report');
+  for (const inp of r.inputs) {
+    out.push(`  input: ${safe(inp.name)} (${inp.format}${inp.compression !== 'none' ? `, ${inp.compression}` : ''}${inp.instance !== undefined ? `, instance "${safe(inp.instance)}"` : ''})`);
+  }
+  out.push(
+    `  ${s.lines} lines, ${s.events} events (${s.acquires} acquires, ${s.releases} releases, ${s.workqueueEvents} workqueue), ` +
+      `${s.classes} classes, ${s.dependencies} dependencies, ${s.chains} chains, ${s.contexts} contexts`,
+  );
+  out.push(
+    `  skipped ${s.skipped}, other events ${s.otherEvents}, lost events ${s.lostEvents} (${s.lostMarkers} markers), ` +
+      `buffer starts ${s.bufferStarts}, unheld releases ${s.unheldReleases}, held at end ${s.heldAtEnd}`,
+  );
+  const counts = new Map<string, number>();
+  for (const f of r.findings) counts.set(f.verdict, (counts.get(f.verdict) ?? 0) + 1);
+  out.push(
+    `  findings: ${r.findings.length}` +
+      (r.findings.length ? ` (${[...counts].sort().map(([v, n]) => `${n} ${v}`).join(', ')})` : ''),
+  );
+  out.push('');
+  r.findings.forEach((f, i) => out.push(...renderFinding(f, i + 1), ''));
+  if (r.capacity.length) {
+    out.push('Kernel lockdep capacity (default config) would have been exceeded:');
+    for (const c of r.capacity) out.push(`  ${c.limit} > ${c.value} at ${where(c)}`);
+    out.push('');
+  }
+  if (r.warnings.length) {
+    out.push('Warnings:');
+    for (const w of r.warnings) {
+      out.push(`  ${w.kind}: ${w.count} — ${w.text}`);
+      for (const l of w.first) out.push(`      at ${where(l)}${l.detail !== undefined ? `: ${safe(l.detail)}` : ''}`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+function where(l: { input: string; line?: number; byte?: number }): string {
+  return l.line !== undefined ? `${safe(l.input)}:${l.line}` : l.byte !== undefined ? `${safe(l.input)} byte ${l.byte}` : safe(l.input);
+}
+
+function ev(e: EvidenceOut): string {
+  const held = e.held.length ? e.held.map(safe).join(', ') : '(nothing)';
+  return (
+    `${where(e)} ts ${e.ts} cpu ${e.cpu} ${safe(e.comm)}/${e.pid} [${e.context}]${e.uncertain ? ' (held state uncertain)' : ''}\n` +
+    `        holding: ${held}`
+  );
+}
+
+function renderFinding(f: Finding, n: number): string[] {
+  const out: string[] = [];
+  const bar = '======================================================';
+  out.push(bar);
+  out.push(`#${n} WARNING: ${HEADERS[f.kind] ?? f.kind}`);
+  out.push(`   verdict: ${f.verdict}${f.reason ? ` — ${safe(f.reason)}` : ''}${f.lockdepWouldReportFirst ? '  [first in trace order: what lockdep itself would have printed]' : ''}`);
+  out.push('------------------------------------------------------');
+  for (const c of f.caveats ?? []) out.push(`caveat: ${safe(c)}`);
+  if (f.kind === 'circular-dependency') out.push(...renderCycle(f));
+  else {
+    out.push(`class: (${safe(f.classes[0])})`);
+    for (const e of f.evidence ?? []) out.push(`${e.role}:`, `    ${ev(e.at)}`);
+    if (f.kind === 'recursive-locking') out.push(...scenarioAA(f.classes[0]));
+  }
+  if (f.explanation) out.push('', `explanation: ${safe(f.explanation)}`);
+  return out;
+}
+
+function renderCycle(f: Finding): string[] {
+  const out: string[] = [];
+  const deps = f.dependencies;
+  // lockdep prints the new dependency last: "trying to acquire X, already holding Y".
+  const closing = deps[deps.length - 1];
+  out.push(`${safe(closing.first.comm)}/${closing.first.pid} is trying to acquire lock:`);
+  out.push(`    (${safe(closing.to)}) at ${where(closing.first)}`);
+  out.push('but task is already holding lock:');
+  out.push(`    (${safe(closing.from)})`);
+  out.push('which lock already depends on the new lock.', '');
+  out.push('the dependency chain, each dependency with where it was first seen:');
+  deps.forEach((d, i) => out.push(...renderDep(d, i)));
+  out.push('', ...scenario(f.classes));
+  return out;
+}
+
+function renderDep(d: FindingDependency, i: number): string[] {
+  const out = [`-> #${i} (${safe(d.from)}) -> (${safe(d.to)})  seen ${d.count}x, kinds ${d.kinds.join(' ')}${d.uncertainOnly ? ', only with uncertain held state' : ''}`];
+  out.push(`        first: ${ev(d.first)}`);
+  if (d.firstClean) out.push(`        first with certain held state: ${ev(d.firstClean)}`);
+  return out;
+}
+
+/** lockdep's print_circular_lock_scenario() for two classes, the general chain otherwise. */
+function scenario(classes: string[]): string[] {
+  const out = [' Possible unsafe locking scenario:', ''];
+  if (classes.length === 2) {
+    const [a, b] = classes.map(safe);
+    const col = (x: string) => x.padEnd(32);
+    out.push(`       ${col('CPU0')}CPU1`, `       ${col('----')}----`);
+    out.push(`  ${col(`lock(${a});`)}`);
+    out.push(`  ${col('')}     lock(${b});`);
+    out.push(`  ${col('')}     lock(${a});`);
+    out.push(`  ${col(`lock(${b});`)}`);
+  } else {
+    classes.forEach((c, i) => out.push(`  CPU${i}: holds ${safe(c)}, waits for ${safe(classes[(i + 1) % classes.length])}`));
+  }
+  out.push('', ' *** DEADLOCK ***');
+  return out;
+}
+
+function scenarioAA(c: string): string[] {
+  return [' Possible unsafe locking scenario:', '', '       CPU0', '       ----', `  lock(${safe(c)});`, `  lock(${safe(c)});`, '', ' *** DEADLOCK ***'];
+}
