@@ -2,38 +2,16 @@
  * The lockreplay command line (commander). Every failure ends as one line on
  * stderr and exit 2; a stack trace only with --debug.
  */
-import { Command, CommanderError, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
 import { InputError } from '../model/inputError.ts';
-import { DEFAULT_RUN_OPTIONS, runReplay } from '../pipeline/runReplay.ts';
-import { renderText } from '../report/text.ts';
-import { renderJson } from '../report/json.ts';
-import { EXIT_DEADLOCK, EXIT_INPUT, EXIT_OK } from './exitCodes.ts';
-import type { ReplayResult } from '../report/result.ts';
+import { EXIT_INPUT, EXIT_OK } from './exitCodes.ts';
+import { registerReplay } from './commands/replay.ts';
 
 const debug = process.argv.includes('--debug');
 
 function fail(msg: string): never {
   process.stderr.write(`lockreplay: ${msg.replace(/\n/g, ' ')}\n`);
   process.exit(EXIT_INPUT);
-}
-
-function parseSize(v: string): number {
-  const m = /^(\d+)([kKmMgG]?)[bB]?$/.exec(v);
-  if (!m) throw new CommanderError(EXIT_INPUT, 'lockreplay.size', `invalid size '${v}'`);
-  const mult = { '': 1, k: 1024, m: 1 << 20, g: 1 << 30 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Number(m[1]) * mult;
-}
-
-function emit(result: ReplayResult, format: string, out: string | undefined): void {
-  const text = format === 'json' ? renderJson(result) : renderText(result);
-  if (out) writeFileSync(out, text);
-  else process.stdout.write(text);
-}
-
-function exitCodeOf(result: ReplayResult, strict: boolean): number {
-  if (strict && result.warnings.length) return EXIT_INPUT;
-  return result.findings.some((f) => f.verdict === 'deadlock') ? EXIT_DEADLOCK : EXIT_OK;
 }
 
 const program = new Command();
@@ -45,27 +23,7 @@ program
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-program
-  .command('replay')
-  .description('replay traces (ftrace text, trace-cmd report; "-" reads stdin) and report lock-order problems')
-  .argument('<trace...>', 'trace files, or - for stdin')
-  .addOption(new Option('--format <fmt>', 'report format').choices(['text', 'json']).default('text'))
-  .option('-o, --out <file>', 'write the report to a file')
-  .option('--strict', 'exit 2 if any warning was raised')
-  .option('--instance <name>', 'trace-cmd buffer instance to replay')
-  .addOption(new Option('--wq-model <model>', 'workqueue classes: per instance (>= 5.1) or shared by name (older kernels)').choices(['dynamic', 'shared']).default('dynamic'))
-  .option('--chunk-size <size>', 'bytes per decoded frame (e.g. 4M)', parseSize)
-  .action(async (traces: string[], o: { format: string; out?: string; strict?: boolean; instance?: string; wqModel: 'dynamic' | 'shared'; chunkSize?: number }) => {
-    const result = await runReplay({
-      ...DEFAULT_RUN_OPTIONS,
-      inputs: traces,
-      instance: o.instance,
-      frameBytes: o.chunkSize ?? DEFAULT_RUN_OPTIONS.frameBytes,
-      replay: { ...DEFAULT_RUN_OPTIONS.replay, wqModel: o.wqModel },
-    });
-    emit(result, o.format, o.out);
-    process.exitCode = exitCodeOf(result, !!o.strict);
-  });
+registerReplay(program);
 
 async function main(): Promise<void> {
   try {

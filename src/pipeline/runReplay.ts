@@ -5,13 +5,12 @@
  * order, so every output is the same whatever the worker count.
  */
 import { openInput } from '../io/openInput.ts';
-import { frameLines } from '../io/lineFramer.ts';
 import { GlobalStrings, LocalRemap } from '../model/globalStrings.ts';
 import { InputError } from '../model/inputError.ts';
-import { FtraceTextDecoder } from '../decode/ftrace/ftraceTextDecoder.ts';
+import { DECODERS, type DecodeContext } from '../decode/registry.ts';
 import { Warnings } from '../decode/warnings.ts';
-import { addStats, emptyStats, type DecodedFrame, type DecodeStats } from '../decode/decoder.ts';
-import { detectFormat, FORMATS_TRIED, type Detection } from '../decode/detectFormat.ts';
+import { addStats, emptyStats, type DecodeStats } from '../decode/decoder.ts';
+import { detectFormat, FORMATS_TRIED } from '../decode/detectFormat.ts';
 import { DEFAULT_REPLAY_OPTIONS, Replayer, type ReplayOptions } from '../replay/replayer.ts';
 import type { InputInfo } from '../analysis/evidenceOut.ts';
 import { buildResult, type ReplayResult } from '../report/result.ts';
@@ -23,12 +22,15 @@ export interface RunOptions {
   maxLineBytes: number;
   /** trace-cmd buffer instance to keep. */
   instance?: string;
+  /** Decode workers (1 = everything on the main thread). */
+  workers: number;
   replay: ReplayOptions;
 }
 
 export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'inputs'> = {
   frameBytes: 4 << 20,
   maxLineBytes: 1 << 20,
+  workers: 1,
   replay: DEFAULT_REPLAY_OPTIONS,
 };
 
@@ -37,6 +39,8 @@ export interface InputSummary extends InputInfo {
   compression: string;
   instance?: string;
   bytes: number;
+  /** What a reader of the report must know about this input (e.g. time window). */
+  notes?: string[];
 }
 
 /** Runs the whole replay over the inputs, in order, and builds the result. */
@@ -60,33 +64,25 @@ async function replayInput(
 ): Promise<InputSummary> {
   const input = await openInput(opts.inputs[index]);
   if (input.head.length === 0) throw new InputError(input.name, { byte: 0 }, 'empty input: no trace data');
-  const det = detectFormat(input.head);
-  if (!det) throw new InputError(input.name, { line: 1 }, `not a recognised trace (tried: ${FORMATS_TRIED})`);
-  const summary: InputSummary = { name: input.name, positions: 'line', format: det.format, compression: input.compression, bytes: 0 };
+  const detection = detectFormat(input.head);
+  if (!detection) throw new InputError(input.name, { line: 1 }, `not a recognised trace (tried: ${FORMATS_TRIED})`);
+  const decode = DECODERS[detection.format];
+  if (!decode) throw new InputError(input.name, { byte: 0 }, `${detection.format} input is recognised but cannot be replayed yet`);
+  const ctx: DecodeContext = {
+    index, input, detection, frameBytes: opts.frameBytes, maxLineBytes: opts.maxLineBytes, instance: opts.instance,
+    workers: opts.workers, summary: { positions: 'line', bytes: 0, notes: [] },
+  };
   const remap = new LocalRemap(strings);
-  const consume = (d: DecodedFrame) => {
+  for await (const d of decode(ctx)) {
     remap.apply(d.batch);
     addStats(stats, d.stats);
     warnings.merge(d.warnings);
     replayer.replay(d.batch);
-  };
-  switch (det.format) {
-    case 'ftrace':
-    case 'trace-cmd-report': {
-      const instance = opts.instance ?? (det.instanceMode ? det.firstInstance : undefined);
-      if (instance !== undefined) summary.instance = instance;
-      const decoder = new FtraceTextDecoder(index, { instanceMode: !!det.instanceMode, instance, maxLineBytes: opts.maxLineBytes });
-      for await (const frame of frameLines(input.chunks, opts.frameBytes, opts.maxLineBytes)) {
-        summary.bytes += frame.buf.length;
-        consume(decoder.decode(frame.buf, frame.firstLine));
-      }
-      return summary;
-    }
-    default:
-      throw unsupported(input.name, det);
   }
-}
-
-function unsupported(name: string, det: Detection): InputError {
-  return new InputError(name, { byte: 0 }, `${det.format} input is recognised but not supported by this build`);
+  const summary: InputSummary = {
+    name: input.name, positions: ctx.summary.positions, format: detection.format, compression: input.compression, bytes: ctx.summary.bytes,
+  };
+  if (ctx.summary.instance !== undefined) summary.instance = ctx.summary.instance;
+  if (ctx.summary.notes.length) summary.notes = ctx.summary.notes;
+  return summary;
 }

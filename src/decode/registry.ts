@@ -1,0 +1,32 @@
+/**
+ * Which decoder reads which detected format. Every decoder turns an opened
+ * input into DecodedFrames (columnar batches with decoder-local string IDs) in
+ * input order; the pipeline does the rest. Adding a format = one file under
+ * src/decode/<format>/ and one entry here.
+ */
+import type { OpenedInput } from '../io/openInput.ts';
+import type { DecodedFrame } from './decoder.ts';
+import type { Detection, TraceFormat } from './detectFormat.ts';
+import { decodeFtraceText } from './ftrace/decodeFtraceText.ts';
+
+export interface DecodeContext {
+  /** Index of this input in the run. */
+  index: number;
+  input: OpenedInput;
+  detection: Detection;
+  frameBytes: number;
+  maxLineBytes: number;
+  /** trace-cmd buffer instance requested by the user. */
+  instance?: string;
+  /** Worker count requested (decoders that parallelise may use it). */
+  workers: number;
+  /** Set by the decoder: what the input summary should say. */
+  summary: { positions: 'line' | 'byte'; instance?: string; bytes: number; notes: string[] };
+}
+
+export type FormatDecoder = (ctx: DecodeContext) => AsyncIterable<DecodedFrame>;
+
+export const DECODERS: Partial<Record<TraceFormat, FormatDecoder>> = {
+  ftrace: decodeFtraceText,
+  'trace-cmd-report': decodeFtraceText,
+};
