@@ -57,6 +57,8 @@ export interface Finding {
   /** Class names in cycle order (circular), or the class concerned. */
   classes: string[];
   dependencies: FindingDependency[];
+  /** Index in `dependencies` of the one whose recording closed the cycle (what lockdep was validating). */
+  closingDependency?: number;
   /** Extra evidence for non-cycle findings (the two acquisitions, the two usages). */
   evidence?: { role: string; at: EvidenceOut }[];
   /** A short explanation a kernel developer recognises (reclaim, workqueue flush, irq usage). */

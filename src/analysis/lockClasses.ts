@@ -8,10 +8,17 @@
  *  - by implicit subclass: a different instance of a name already held by the
  *    same context is the next subclass (lockdep's *_nested(..., subclass)),
  *    shown as name/N.
+ *  - by the user's class rules (--rules `classes`, analysis/rules): rename and
+ *    merge map names onto one class name (lockdep_set_class_and_name() with a
+ *    shared key); split gives an acquisition made while a lock matching
+ *    `byHeld` is held its own class `name[held]` (lockdep_set_class() /
+ *    lockdep_set_subclass() on the instances used there).
  * Class IDs are dense and assigned in order of first acquisition.
  */
 import type { GlobalStrings } from '../model/globalStrings.ts';
 import { isUnvalidated, isWorkqueueMap, readerKindOfName, type ReaderKind } from './knownClasses.ts';
+import type { Pattern, Rules } from './rules.ts';
+import type { HeldStack } from '../replay/heldStack.ts';
 
 /** lockdep's MAX_LOCKDEP_SUBCLASSES */
 export const MAX_SUBCLASSES = 8;
@@ -42,17 +49,64 @@ export class LockClasses {
   readonly everWritten: boolean[] = [];
   readonly everRead: boolean[] = [];
 
+  /** per raw name ID: class name ID after rename/merge rules (-1 = not yet decided) */
+  private ruleName = new Int32Array(0);
+  /** per (renamed) name ID: the split rule's held-lock pattern, null = none */
+  private readonly splitOf = new Map<number, Pattern | null>();
+  private readonly splitName = new Map<string, number>();
+
   constructor(
     private readonly strings: GlobalStrings,
     private readonly wqModel: WorkqueueModel = 'dynamic',
-  ) {}
+    private readonly rules?: Rules,
+  ) {
+    if (rules?.classes.length) this.ruleName = new Int32Array(1024).fill(-1);
+  }
+
+  /**
+   * The name a class is keyed by: the trace's name, after the rules file's
+   * rename/merge, and split by a held lock. Without class rules: the name itself.
+   */
+  className(nameId: number, held?: HeldStack): number {
+    if (this.ruleName.length === 0) return nameId;
+    if (nameId >= this.ruleName.length) this.ruleName = growI32(this.ruleName, nameId + 1, -1);
+    let n = this.ruleName[nameId];
+    if (n < 0) {
+      const text = this.strings.text(nameId);
+      n = nameId;
+      for (const r of this.rules!.classes) {
+        if (r.op === 'rename' && r.match.test(text)) { n = this.strings.intern(r.to); break; }
+        if (r.op === 'merge' && r.match.some((p) => p.test(text))) { n = this.strings.intern(r.into); break; }
+      }
+      this.ruleName[nameId] = n;
+    }
+    let split = this.splitOf.get(n);
+    if (split === undefined) {
+      const text = this.strings.text(n);
+      split = null;
+      for (const r of this.rules!.classes) if (r.op === 'split' && r.match.test(text)) { split = r.byHeld; break; }
+      this.splitOf.set(n, split);
+    }
+    if (split && held) {
+      for (let k = held.depth - 1; k >= 0; k--) {
+        const h = this.strings.text(this.className(held.name[k]));
+        if (!split.test(h)) continue;
+        const key = `${n},${h}`;
+        let id = this.splitName.get(key);
+        if (id === undefined) this.splitName.set(key, (id = this.strings.intern(`${this.strings.text(n)}[${h}]`)));
+        return id;
+      }
+    }
+    return n;
+  }
 
   get count(): number {
     return this.base.length;
   }
 
-  /** The base class (subclass 0) of an acquisition of name at instance. */
-  baseOf(nameId: number, instanceId: number): number {
+  /** The base class (subclass 0) of an acquisition of name at instance, by a context holding `held`. */
+  baseOf(rawNameId: number, instanceId: number, held?: HeldStack): number {
+    const nameId = this.className(rawNameId, held);
     if (nameId >= this.staticBase.length) this.staticBase = growI32(this.staticBase, nameId + 1, -1);
     let b = this.staticBase[nameId];
     if (b >= 0) return b;

@@ -42,6 +42,7 @@ export function judgeCycle(r: Replayer, inputs: InputInfo[], c: CycleRecord): Fi
     verdict: 'deadlock',
     classes: c.classes.map((x) => classes.displayName(x)),
     dependencies: deps,
+    closingDependency: c.edges.indexOf(c.closingEdge),
     at: { input: closing.input, pos: closing.pos },
   };
   const caveats: string[] = [];

@@ -6,6 +6,9 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../model/inputError.ts';
 import { EXIT_INPUT, EXIT_OK } from './exitCodes.ts';
 import { registerReplay } from './commands/replay.ts';
+import { registerCompareLockdep } from './commands/compareLockdep.ts';
+import { registerMerge } from './commands/merge.ts';
+import { registerDiff } from './commands/diff.ts';
 
 const debug = process.argv.includes('--debug');
 
@@ -24,6 +27,9 @@ program
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 registerReplay(program);
+registerCompareLockdep(program);
+registerMerge(program);
+registerDiff(program);
 
 async function main(): Promise<void> {
   try {

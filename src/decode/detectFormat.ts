@@ -18,7 +18,7 @@ export const FORMATS_TRIED = 'ftrace text (trace, trace_pipe), trace-cmd report 
 const FTRACE_EVENT = /^\s*(.+)-(\d+)\s+(\(\s*[\d-]+\)\s+)?\[\d+\]\s+([dDbX.][^\s]{3,4}\s+)?\d+(\.\d+)?:\s+\w+:/;
 const TRACE_CMD_EVENT = /^\s*(\S*):\s+(.+)-(\d+)\s+\[\d+\]\s+\d+(\.\d+)?:\s+\w+:/;
 const TRACE_CMD_LATENCY = /^\s*(.+)-(\d+)\s+\d+[dX.][N.][Hhs.]\S*\s+\d+(\.\d+)?:\s+\w+:/;
-const PERF_SCRIPT = /^\s*(.+?)\s+(\d+)\s+\[\d+\]\s+\d+\.\d+:\s+(\d+\s+)?\w+:\w+:/;
+const PERF_SCRIPT = /^\s*(.+?)\s+(\d+\/)?(\d+)\s+\[\d+\]\s+\d+\.\d+:\s+(\d+\s+)?\w+:\w+:/;
 
 export function detectFormat(head: Uint8Array): Detection | undefined {
   if (head.length >= 10 && head[0] === 0x17 && head[1] === 0x08 && head[2] === 0x44 && Buffer.from(head.subarray(3, 10)).toString('latin1') === 'tracing') {
@@ -29,7 +29,9 @@ export function detectFormat(head: Uint8Array): Detection | undefined {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) {
     if (/"schema"\s*:\s*"lockreplay\/graph@/.test(trimmed.slice(0, 4096))) return { format: 'graph' };
-    return { format: 'perf-json' };
+    // perf's converter writes this key first; any other JSON is not perf's.
+    if (/^\{\s*"linux-perf-json-version"\s*:/.test(trimmed)) return { format: 'perf-json' };
+    return undefined;
   }
   if (/^all lock classes:/m.test(text.slice(0, 4096))) return { format: 'lockdep' };
   const lines = text.split('\n');

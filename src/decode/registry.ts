@@ -8,6 +8,9 @@ import type { OpenedInput } from '../io/openInput.ts';
 import type { DecodedFrame } from './decoder.ts';
 import type { Detection, TraceFormat } from './detectFormat.ts';
 import { decodeFtraceText } from './ftrace/decodeFtraceText.ts';
+import { decodeTraceDat } from './tracedat/decodeTraceDat.ts';
+import { decodePerfScript } from './perf/decodePerfScript.ts';
+import { decodePerfJson } from './perf/decodePerfJson.ts';
 
 export interface DecodeContext {
   /** Index of this input in the run. */
@@ -29,4 +32,7 @@ export type FormatDecoder = (ctx: DecodeContext) => AsyncIterable<DecodedFrame>;
 export const DECODERS: Partial<Record<TraceFormat, FormatDecoder>> = {
   ftrace: decodeFtraceText,
   'trace-cmd-report': decodeFtraceText,
+  'trace-dat': decodeTraceDat,
+  'perf-script': decodePerfScript,
+  'perf-json': decodePerfJson,
 };

@@ -25,12 +25,14 @@ export const EventKind = {
   Lost: 9,
   /** `##### CPU N buffer started ####` — everything that CPU did before is gone. */
   BufferStarted: 10,
+  /** An event named by a pseudo-lock rule (--rules) — name=event name, addr=body text */
+  Custom: 11,
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 
 export const EVENT_KIND_NAMES = [
   'acquire', 'release', 'contended', 'acquired', 'wq-queue', 'wq-activate', 'wq-start', 'wq-end',
-  'marker', 'lost', 'buffer-started',
+  'marker', 'lost', 'buffer-started', 'custom',
 ] as const;
 
 /** Bits of the `irq` column, from the ftrace flags column (trace_print_lat_fmt()). */

@@ -14,6 +14,11 @@ import { detectFormat, FORMATS_TRIED } from '../decode/detectFormat.ts';
 import { DEFAULT_REPLAY_OPTIONS, Replayer, type ReplayOptions } from '../replay/replayer.ts';
 import type { InputInfo } from '../analysis/evidenceOut.ts';
 import { buildResult, type ReplayResult } from '../report/result.ts';
+import { completeAnalysis } from '../analysis/completeAnalysis.ts';
+import { decodeFtraceText } from '../decode/ftrace/decodeFtraceText.ts';
+import { decodeFtraceFrames } from './parallelDecode.ts';
+import { Profiler } from './profile.ts';
+import { Progress } from './progress.ts';
 
 export interface RunOptions {
   inputs: string[];
@@ -25,6 +30,12 @@ export interface RunOptions {
   /** Decode workers (1 = everything on the main thread). */
   workers: number;
   replay: ReplayOptions;
+  /** Time the stages and attach the figures as `profile` (--profile). */
+  profile?: boolean;
+  /** Progress line on stderr (shown only on a terminal, never under CI). */
+  progress?: boolean;
+  /** Decode worker entry point override (tests). */
+  workerFile?: string;
 }
 
 export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'inputs'> = {
@@ -50,17 +61,30 @@ export async function runReplay(opts: RunOptions): Promise<ReplayResult> {
   const warnings = new Warnings();
   const stats: DecodeStats = emptyStats();
   const inputs: InputSummary[] = [];
-  for (let index = 0; index < opts.inputs.length; index++) {
-    const summary = await replayInput(opts, index, strings, replayer, warnings, stats);
-    inputs.push(summary);
+  const prof = opts.profile ? new Profiler(opts.workers) : undefined;
+  const progress = opts.progress ? Progress.forStderr() : new Progress(false);
+  try {
+    for (let index = 0; index < opts.inputs.length; index++) {
+      const summary = await replayInput(opts, index, strings, replayer, warnings, stats, prof, progress);
+      inputs.push(summary);
+    }
+  } finally {
+    progress.done();
   }
+  const t = prof?.start();
   replayer.finish();
   warnings.merge(replayer.warnings.serialize());
-  return buildResult(replayer, inputs, stats, warnings);
+  const result = completeAnalysis(buildResult(replayer, inputs, stats, warnings), replayer, opts.replay.rules);
+  if (prof && t) {
+    prof.end('analysis+report', t);
+    result.profile = prof.report(replayer.counters.chainLookups, replayer.counters.chainHits);
+  }
+  return result;
 }
 
 async function replayInput(
   opts: RunOptions, index: number, strings: GlobalStrings, replayer: Replayer, warnings: Warnings, stats: DecodeStats,
+  prof: Profiler | undefined, progress: Progress,
 ): Promise<InputSummary> {
   const input = await openInput(opts.inputs[index]);
   if (input.head.length === 0) throw new InputError(input.name, { byte: 0 }, 'empty input: no trace data');
@@ -72,12 +96,32 @@ async function replayInput(
     index, input, detection, frameBytes: opts.frameBytes, maxLineBytes: opts.maxLineBytes, instance: opts.instance,
     workers: opts.workers, summary: { positions: 'line', bytes: 0, notes: [] },
   };
-  const remap = new LocalRemap(strings);
-  for await (const d of decode(ctx)) {
+  // ftrace text goes through pipeline/parallelDecode (inline or on workers, same batches).
+  const ftrace = decode === decodeFtraceText;
+  const frames = ftrace ? decodeFtraceFrames(ctx, { profiler: prof, workerFile: opts.workerFile }) : decode(ctx);
+  // Worker batches each carry their strings from ID 1 (fresh decoder per frame): fresh remap per batch.
+  const perBatchRemap = ftrace && opts.workers > 1;
+  let remap = new LocalRemap(strings);
+  for await (const d of frames) {
+    let t = prof?.start();
+    if (perBatchRemap) remap = new LocalRemap(strings);
     remap.apply(d.batch);
     addStats(stats, d.stats);
     warnings.merge(d.warnings);
+    if (prof && t) {
+      prof.end('remap', t);
+      t = prof.start();
+    }
     replayer.replay(d.batch);
+    if (prof && t) {
+      prof.end('replay', t);
+      prof.events += d.batch.length;
+    }
+    progress.update(input.name, input.bytesRead(), input.sizeOnDisk, replayer.counters.events);
+  }
+  if (prof) {
+    prof.bytesRead += input.bytesRead();
+    prof.bytesDecompressed += ctx.summary.bytes;
   }
   const summary: InputSummary = {
     name: input.name, positions: ctx.summary.positions, format: detection.format, compression: input.compression, bytes: ctx.summary.bytes,

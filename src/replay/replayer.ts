@@ -19,6 +19,8 @@ import { ContextKind, Contexts } from './contexts.ts';
 import { HeldFlags, type HeldStack } from './heldStack.ts';
 import { RawRead, comboOf } from './readKinds.ts';
 import { ChainCache, chainHash } from './chainCache.ts';
+import type { Rules } from '../analysis/rules.ts';
+import { PseudoAction, PseudoLocks } from './pseudoLocks.ts';
 
 export interface ReplayOptions {
   wqModel: WorkqueueModel;
@@ -26,6 +28,8 @@ export interface ReplayOptions {
   maxCycles: number;
   /** Deepest held stack kept per context (lockdep's own limit is 48). */
   maxDepth: number;
+  /** The user's rules file (--rules): class rules and pseudo-locks apply here, suppressions at the end. */
+  rules?: Rules;
 }
 
 export const DEFAULT_REPLAY_OPTIONS: ReplayOptions = {
@@ -78,6 +82,8 @@ export class Replayer {
   readonly wqEdgeInstances = new Map<number, Set<number>>();
   private readonly recursionKeys = new Set<string>();
   readonly chainCache = new ChainCache();
+  /** Pseudo-lock rules (--rules), or undefined. */
+  readonly pseudo: PseudoLocks | undefined;
   readonly counters: ReplayCounters = {
     events: 0, acquires: 0, releases: 0, contended: 0, acquired: 0, workqueueEvents: 0, markers: 0,
     lostEvents: 0, lostMarkers: 0, unheldReleases: 0, nmiEvents: 0, chainLookups: 0, chainHits: 0,
@@ -96,7 +102,8 @@ export class Replayer {
     readonly strings: GlobalStrings,
     readonly opts: ReplayOptions = DEFAULT_REPLAY_OPTIONS,
   ) {
-    this.classes = new LockClasses(strings, opts.wqModel);
+    this.classes = new LockClasses(strings, opts.wqModel, opts.rules);
+    if (opts.rules?.pseudoLocks.length) this.pseudo = new PseudoLocks(opts.rules, strings);
     this.workqueues = new WorkqueueTracker(strings);
     this.graph = new DependencyGraph({ perEdge: opts.maxCyclesPerEdge, total: opts.maxCycles }, (a, b) => {
       const x = this.classes.displayName(a), y = this.classes.displayName(b);
@@ -120,7 +127,11 @@ export class Replayer {
         case EventKind.WqActivate:
         case EventKind.WqEnd: this.onWorkqueue(); break;
         case EventKind.WqStart: this.onWorkStart(); break;
-        case EventKind.Marker: this.counters.markers++; break;
+        case EventKind.Marker:
+          this.counters.markers++;
+          if (this.pseudo) this.onPseudo(this.pseudo.markerEvent, b.name[i]);
+          break;
+        case EventKind.Custom: if (this.pseudo) this.onPseudo(b.name[i], b.addr[i]); break;
         case EventKind.Lost: this.onLost(); break;
         case EventKind.BufferStarted: this.onBufferStarted(); break;
       }
@@ -206,7 +217,7 @@ export class Replayer {
 
   // ---------------------------------------------------------------- acquire
 
-  private onAcquire(): void {
+  private onAcquire(nameId = this.b.name[this.row], inst = this.b.addr[this.row], lf = this.b.lockFlags[this.row]): void {
     const b = this.b, i = this.row, irq = b.irq[i];
     this.counters.acquires++;
     if (irq & IrqBits.Nmi) {
@@ -217,11 +228,10 @@ export class Replayer {
     }
     const ctx = (this.ctx = this.contextOfEvent());
     const st = this.contexts.stacks[ctx];
-    const nameId = b.name[i], inst = b.addr[i], lf = b.lockFlags[i];
     const isTry = (lf & LockFlags.Try) !== 0, isRead = (lf & LockFlags.Read) !== 0;
     const classes = this.classes;
     const validated = classes.isValidated(nameId);
-    const base = classes.baseOf(nameId, inst);
+    const base = classes.baseOf(nameId, inst, st);
 
     // Same instance already held (recursion), else the implicit subclass for same-name nesting.
     let same = -1, maxSub = -1;
@@ -372,7 +382,7 @@ export class Replayer {
    * releasing a non-top entry re-validates the entries above it against their
    * new neighbours (reacquire_held_locks()).
    */
-  private onRelease(): void {
+  private onRelease(nameId = this.b.name[this.row], inst = this.b.addr[this.row], anyContext = false): void {
     const b = this.b, i = this.row;
     this.counters.releases++;
     if (b.irq[i] & IrqBits.Nmi) {
@@ -380,19 +390,31 @@ export class Replayer {
       return;
     }
     const ctx = (this.ctx = this.contextOfEvent());
-    const st = this.contexts.stacks[ctx];
-    const k = st.find(b.addr[i], b.name[i]);
+    let st = this.contexts.stacks[ctx];
+    let k = st.find(inst, nameId);
+    if (k < 0 && anyContext) {
+      // A pseudo-lock released by another context (inode_dio_end() from the completion).
+      for (let c = 0; c < this.contexts.count && k < 0; c++) {
+        k = this.contexts.stacks[c].find(inst, nameId);
+        if (k >= 0) st = this.contexts.stacks[c];
+      }
+      if (k >= 0) {
+        st.remove(k);
+        for (let j = k; j < st.depth; j++) st.chain[j] = chainHash(j ? st.chain[j - 1] : 0, st.cls[j], st.inst[j], st.flags[j]);
+        return;
+      }
+    }
     if (k < 0) {
       // Held since before the capture, lost, or released by another context: counted, never an error.
       this.counters.unheldReleases++;
-      this.warnings.add('unheld-release', b.input, b.pos[i], this.strings.text(b.name[i]));
+      this.warnings.add('unheld-release', b.input, b.pos[i], this.strings.text(nameId));
       return;
     }
     if (k === st.depth - 1) {
       st.depth--;
       return;
     }
-    this.warnings.add('out-of-order-release', b.input, b.pos[i], this.strings.text(b.name[i]));
+    this.warnings.add('out-of-order-release', b.input, b.pos[i], this.strings.text(nameId));
     st.remove(k);
     // reacquire_held_locks(): entries above k are chained again against what is now below them.
     for (let j = k; j < st.depth; j++) {
@@ -404,6 +426,21 @@ export class Replayer {
         this.validateChain(st, j, st.cls[j], st.inst[j], f, raw, b.irq[i]);
       }
     }
+  }
+
+  // ----------------------------------------------------------- pseudo-locks
+
+  /**
+   * An event a pseudo-lock rule maps (--rules): acquire, release (possibly by
+   * another context), or wait = acquire + release, like lock_map_acquire() +
+   * lock_map_release() around a wait in the kernel.
+   */
+  private onPseudo(eventId: number, bodyId: number): void {
+    const op = this.pseudo!.lookup(eventId, bodyId);
+    if (!op) return;
+    const lf = op[3] ? LockFlags.Read : 0;
+    if (op[0] !== PseudoAction.Release) this.onAcquire(op[1], op[2], lf);
+    if (op[0] !== PseudoAction.Acquire) this.onRelease(op[1], op[2], op[0] === PseudoAction.Release);
   }
 
   // ------------------------------------------------------------- workqueues

@@ -94,8 +94,9 @@ function renderFinding(f: Finding, n: number): string[] {
 function renderCycle(f: Finding): string[] {
   const out: string[] = [];
   const deps = f.dependencies;
-  // lockdep prints the new dependency last: "trying to acquire X, already holding Y".
-  const closing = deps[deps.length - 1];
+  // The dependency whose recording closed the cycle: "trying to acquire <to>, already holding <from>".
+  const k = f.closingDependency ?? deps.length - 1;
+  const closing = deps[k];
   out.push(`${safe(closing.first.comm)}/${closing.first.pid} is trying to acquire lock:`);
   out.push(`    (${safe(closing.to)}) at ${where(closing.first)}`);
   out.push('but task is already holding lock:');
@@ -103,7 +104,10 @@ function renderCycle(f: Finding): string[] {
   out.push('which lock already depends on the new lock.', '');
   out.push('the dependency chain, each dependency with where it was first seen:');
   deps.forEach((d, i) => out.push(...renderDep(d, i)));
-  out.push('', ...scenario(f.classes));
+  // print_circular_lock_scenario(): the chain from the new lock back to the held one.
+  const chain = deps.map((_, i) => deps[(k + 1 + i) % deps.length].from);
+  if (chain.length > 2) out.push('', 'Chain exists of:', `  ${chain.map(safe).join(' --> ')}`);
+  out.push('', ...scenario(closing.from, chain[chain.length - 2] ?? closing.to, closing.to));
   return out;
 }
 
@@ -114,22 +118,18 @@ function renderDep(d: FindingDependency, i: number): string[] {
   return out;
 }
 
-/** lockdep's print_circular_lock_scenario() for two classes, the general chain otherwise. */
-function scenario(classes: string[]): string[] {
-  const out = [' Possible unsafe locking scenario:', ''];
-  if (classes.length === 2) {
-    const [a, b] = classes.map(safe);
-    const col = (x: string) => x.padEnd(32);
-    out.push(`       ${col('CPU0')}CPU1`, `       ${col('----')}----`);
-    out.push(`  ${col(`lock(${a});`)}`);
-    out.push(`  ${col('')}     lock(${b});`);
-    out.push(`  ${col('')}     lock(${a});`);
-    out.push(`  ${col(`lock(${b});`)}`);
-  } else {
-    classes.forEach((c, i) => out.push(`  CPU${i}: holds ${safe(c)}, waits for ${safe(classes[(i + 1) % classes.length])}`));
-  }
-  out.push('', ' *** DEADLOCK ***');
-  return out;
+/** lockdep's print_circular_lock_scenario(): held lock, its predecessor in the chain, and the new lock. */
+function scenario(held: string, parent: string, acquiring: string): string[] {
+  const col = (x: string) => x.padEnd(24);
+  return [
+    ' Possible unsafe locking scenario:', '',
+    `       ${col('CPU0')}CPU1`, `       ${col('----')}----`,
+    `  lock(${safe(held)});`,
+    `  ${col('')}     lock(${safe(parent)});`,
+    `  ${col('')}     lock(${safe(held)});`,
+    `  lock(${safe(acquiring)});`,
+    '', ' *** DEADLOCK ***',
+  ];
 }
 
 function scenarioAA(c: string): string[] {

@@ -1,7 +1,11 @@
 /** `lockreplay replay <trace...>`: replay captures and report every lock-order problem. */
-import { Command, Option } from 'commander';
+import { availableParallelism } from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { formatProfile, type ProfileReport } from '../../pipeline/profile.ts';
 import { DEFAULT_RUN_OPTIONS, runReplay } from '../../pipeline/runReplay.ts';
 import { emitReport, exitCodeOf, parseSize } from '../output.ts';
+import { loadRules } from '../../analysis/rules.ts';
+import { replayMaybeGraphs } from '../../graph/graphReplay.ts';
 
 export function registerReplay(program: Command): void {
   program
@@ -14,16 +18,33 @@ export function registerReplay(program: Command): void {
   .option('--instance <name>', 'trace-cmd buffer instance to replay')
   .addOption(new Option('--wq-model <model>', 'workqueue classes: per instance (>= 5.1) or shared by name (older kernels)').choices(['dynamic', 'shared']).default('dynamic'))
   .option('--chunk-size <size>', 'bytes per decoded frame (e.g. 4M)', parseSize)
-  .action(async (traces: string[], o: { format: string; out?: string; strict?: boolean; instance?: string; wqModel: 'dynamic' | 'shared'; chunkSize?: number }) => {
-    const result = await runReplay({
+  .option('--rules <file>', 'rules file (JSON): suppressions, class rename/merge/split, pseudo-locks (docs/rules.md)')
+  .option('--workers <n>', 'decode worker threads (1 = single-threaded)', parseWorkers, availableParallelism())
+  .option('--profile', 'time each pipeline stage; print to stderr and add "profile" to the JSON report')
+  .option('--no-progress', 'never show the progress line (it is shown only when stderr is a terminal and CI is unset)')
+  .option('--save-graph <file>', 'also write the dependency graph (lockreplay/graph@1, docs/graph-schema.md); inputs may be graph files too')
+  .option('--capture <name>', 'capture name recorded in the graph (default: the trace names)')
+  .option('--kernel <version>', 'kernel version recorded in the graph')
+  .action(async (traces: string[], o: { format: string; out?: string; strict?: boolean; instance?: string; wqModel: 'dynamic' | 'shared'; chunkSize?: number; rules?: string; workers: number; profile?: boolean; progress: boolean; saveGraph?: string; capture?: string; kernel?: string }) => {
+    const result = await replayMaybeGraphs({
       ...DEFAULT_RUN_OPTIONS,
       inputs: traces,
       instance: o.instance,
       frameBytes: o.chunkSize ?? DEFAULT_RUN_OPTIONS.frameBytes,
-      replay: { ...DEFAULT_RUN_OPTIONS.replay, wqModel: o.wqModel },
-    });
+      workers: o.workers,
+      profile: !!o.profile,
+      progress: o.progress,
+      replay: { ...DEFAULT_RUN_OPTIONS.replay, wqModel: o.wqModel, ...(o.rules !== undefined ? { rules: loadRules(o.rules) } : {}) },
+    }, o, runReplay);
+    if (result.profile) process.stderr.write(formatProfile(result.profile as ProfileReport));
     emitReport(result, o.format, o.out);
     process.exitCode = exitCodeOf(result, !!o.strict);
   });
 
+}
+
+function parseWorkers(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('expected a whole number from 1 to 256');
+  return n;
 }

@@ -10,7 +10,6 @@ import { Warnings } from '../warnings.ts';
 import { emptyStats, type DecodedFrame } from '../decoder.ts';
 import { eventKindOf, parseBody } from '../eventBodies.ts';
 import { newLineFields, parseFtraceLine } from './ftraceLine.ts';
-import { ascii, indexOf } from './bytes.ts';
 
 export interface FtraceTextOptions {
   /** Lines may carry trace-cmd's "instance: " prefix. */
@@ -19,9 +18,13 @@ export interface FtraceTextOptions {
   instance?: string;
   /** Longest line decoded; longer ones are counted and skipped. */
   maxLineBytes: number;
+  /**
+   * Extra event names (without `system:`) kept as EventKind.Custom, name =
+   * event name, addr = body text (pseudo-lock rules, analysis/rules). Empty or
+   * absent: such events are skipped as other events, as before.
+   */
+  customEvents?: readonly string[];
 }
-
-const PTRVAL = ascii('(____ptrval____)');
 
 export class FtraceTextDecoder {
   private readonly strings = new ByteInterner();
@@ -29,12 +32,18 @@ export class FtraceTextDecoder {
   private readonly f = newLineFields();
   private readonly instanceBytes: Uint8Array | undefined;
   private seq = 0;
+  /** Custom event names as bytes, or undefined (the default, cheap path). */
+  private readonly custom: Uint8Array[] | undefined;
+  /** `(____ptrval____)`: %p printed before the kernel's hash key was ready (kernel-semantics §1.5). */
+  private readonly ptrvalId: number;
 
   constructor(
     private readonly input: number,
     private readonly opts: FtraceTextOptions,
   ) {
     this.instanceBytes = opts.instance === undefined ? undefined : Buffer.from(opts.instance, 'utf8');
+    this.custom = opts.customEvents?.length ? opts.customEvents.map((n) => Buffer.from(n, 'utf8')) : undefined;
+    this.ptrvalId = this.strings.internString('(____ptrval____)');
   }
 
   /** Decodes the whole lines in buf; `firstLine` is the 1-based number of its first line. */
@@ -83,7 +92,8 @@ export class FtraceTextDecoder {
         out.push(EventKind.BufferStarted, 0, f.cpu, -1, 0, line);
         return;
     }
-    const kind = eventKindOf(buf, f.nameStart, f.nameEnd);
+    let kind = eventKindOf(buf, f.nameStart, f.nameEnd);
+    if (kind < 0 && this.custom !== undefined && isCustom(this.custom, buf, f.nameStart, f.nameEnd)) kind = EventKind.Custom;
     if (kind < 0) {
       stats.otherEvents++;
       return;
@@ -93,13 +103,19 @@ export class FtraceTextDecoder {
       return;
     }
     const i = out.push(kind, f.tsNs, f.cpu, f.pid, f.irq, line);
+    if (kind === EventKind.Custom) {
+      out.name[i] = strings.intern(buf, f.nameStart, f.nameEnd);
+      out.addr[i] = strings.intern(buf, f.bodyStart, trimComm(buf, f.bodyStart, e));
+      out.comm[i] = strings.intern(buf, f.commStart, trimComm(buf, f.commStart, f.commEnd));
+      return;
+    }
     if (!parseBody(kind, buf, f.bodyStart, e, out, i, strings)) {
       out.length--;
       warnings.add('unparsed-line', this.input, line, 'malformed event body');
       return;
     }
     out.comm[i] = strings.intern(buf, f.commStart, trimComm(buf, f.commStart, f.commEnd));
-    if (kind <= EventKind.Acquired && out.addr[i] !== 0 && indexOf(buf, f.bodyStart, e, PTRVAL) >= 0) {
+    if (kind <= EventKind.Acquired && out.addr[i] === this.ptrvalId) {
       warnings.add('hashed-pointer-unready', this.input, line);
     }
     if (f.irq & IrqBits.NoFlags && kind === EventKind.Acquire) warnings.add('no-flags-column', this.input, line);
@@ -116,6 +132,15 @@ export class FtraceTextDecoder {
     for (let k = 0; k < want.length; k++) if (buf[s + k] !== want[k]) return false;
     return true;
   }
+}
+
+function isCustom(names: Uint8Array[], b: Uint8Array, s: number, e: number): boolean {
+  outer: for (const n of names) {
+    if (n.length !== e - s) continue;
+    for (let k = 0; k < n.length; k++) if (b[s + k] !== n[k]) continue outer;
+    return true;
+  }
+  return false;
 }
 
 function trimComm(b: Uint8Array, s: number, e: number): number {

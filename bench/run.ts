@@ -1,0 +1,97 @@
+/**
+ * `npm run bench` (never part of npm test): throughput of the CLI on seeded
+ * synthetic ftrace text (default 1 GB and 4 GB; --small: 200 MB and 800 MB)
+ * and on the real `none` capture when present, for --workers 1 and 2, against
+ * `wc -l` on the same bytes in the same run. Writes bench/results/<name>.json.
+ *
+ *   npm run bench [-- --small] [-- --seed N] [-- --sizes 100M,300M]
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { writeTrace } from './generate.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const arg = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const small = args.includes('--small');
+const seed = Number(arg('--seed') ?? 1);
+const sizes = (arg('--sizes') ?? (small ? '200M,800M' : '1G,4G')).split(',').map(parseSize);
+const WORKERS = [1, 2];
+
+function parseSize(s: string): number {
+  const m = /^(\d+)([MG])$/i.exec(s);
+  if (!m) throw new Error(`bad size ${s}`);
+  return Number(m[1]) * (m[2].toUpperCase() === 'G' ? 1e9 : 1e6);
+}
+
+interface Input { name: string; path: string; bytes: number; compressed: boolean }
+
+const inputs: Input[] = [];
+const dataDir = join(root, 'bench', 'data');
+mkdirSync(dataDir, { recursive: true });
+for (const size of sizes) {
+  const path = join(dataDir, `synthetic-s${seed}-${size / 1e6}MB.txt`);
+  if (!existsSync(path)) {
+    const t = performance.now();
+    process.stderr.write(`generating ${path} ...\n`);
+    writeTrace(path, { seed, bytes: size });
+    process.stderr.write(`  ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+  }
+  inputs.push({ name: `synthetic-${size / 1e6}MB`, path, bytes: statSync(path).size, compressed: false });
+}
+const none = resolve(root, '../shared/traces/none/trace.txt.xz');
+if (existsSync(none)) {
+  const out = spawnSync('sh', ['-c', `xz -dc '${none}' | wc -c`], { encoding: 'utf8' });
+  inputs.push({ name: 'none (trace.txt.xz)', path: none, bytes: Number(out.stdout.trim()), compressed: true });
+}
+
+/** Runs a command under /usr/bin/time -v; returns wall seconds and peak RSS (MB). */
+function timed(cmd: string[], shell = false): { sec: number; rssMb: number; status: number | null; stderr: string } {
+  const argv = shell ? ['-v', 'sh', '-c', cmd[0]] : ['-v', ...cmd];
+  const t = performance.now();
+  const r = spawnSync('/usr/bin/time', argv, { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, CI: '1' } });
+  const sec = (performance.now() - t) / 1000;
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  return { sec, rssMb: m ? Number(m[1]) / 1024 : NaN, status: r.status, stderr: r.stderr };
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;
+const results: unknown[] = [];
+const tmpReport = join(tmpdir(), `lockreplay-bench-${process.pid}.json`);
+for (const inp of inputs) {
+  // wc -l over the same (decompressed) bytes, in this run.
+  const wc = timed([inp.compressed ? `xz -dc '${inp.path}' | wc -l` : `wc -l '${inp.path}'`], true);
+  const wcBps = inp.bytes / wc.sec;
+  const runs: Record<string, unknown> = {};
+  let eps1 = 0;
+  for (const w of WORKERS) {
+    const r = timed([process.execPath, join(root, 'bin', 'lockreplay.js'), 'replay', inp.path, '--workers', String(w), '--profile', '--format', 'json', '-o', tmpReport]);
+    if (r.status !== 0 && r.status !== 1) throw new Error(`lockreplay failed on ${inp.name} (status ${r.status}): ${r.stderr.split('\n').slice(0, 3).join(' ')}`);
+    const profile = JSON.parse(readFileSync(tmpReport, 'utf8')).profile;
+    const bps = inp.bytes / r.sec, eps = profile.events / r.sec;
+    if (w === 1) eps1 = eps;
+    runs[`workers${w}`] = {
+      wallSec: r2(r.sec), mbPerSec: r2(bps / 1e6), eventsPerSec: Math.round(eps), peakRssMb: r2(r.rssMb),
+      ratioToWc: r2(bps / wcBps), speedupVs1: r2(eps / eps1), profile,
+    };
+    process.stderr.write(`${inp.name} workers=${w}: ${r2(bps / 1e6)} MB/s, ${Math.round(eps)} events/s, ${r2(bps / wcBps)}x wc -l, peak RSS ${r2(r.rssMb)} MB\n`);
+  }
+  process.stderr.write(`${inp.name} wc -l: ${r2(wcBps / 1e6)} MB/s\n`);
+  results.push({ input: inp.name, bytes: inp.bytes, wcLineMbPerSec: r2(wcBps / 1e6), ...runs });
+}
+rmSync(tmpReport, { force: true });
+
+const targets = { ratioToWcWith2Workers: 0.1, speedup2vs1: 1.6, peakRssMb: 256 };
+const out = { seed, sizes, cores: (await import('node:os')).availableParallelism(), targets, results };
+const resultsDir = join(root, 'bench', 'results');
+mkdirSync(resultsDir, { recursive: true });
+const file = join(resultsDir, `${small ? 'small' : 'full'}-seed${seed}.json`);
+writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
+process.stderr.write(`wrote ${file}\n`);

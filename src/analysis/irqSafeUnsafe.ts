@@ -1,0 +1,181 @@
+/**
+ * "HARDIRQ-safe -> HARDIRQ-unsafe lock order detected" and "possible irq lock
+ * inversion dependency detected" (kernel-semantics §4.2-4.3): a dependency
+ * path from a class with USED_IN_x (taken in x-irq context) to a class with
+ * ENABLED_x (taken, or held, with x-irqs enabled). lockdep checks it when an
+ * edge is added (check_irq_usage()) and when a usage bit is set
+ * (check_usage_forwards()/check_usage_backwards()); both bits and edges only
+ * grow, so checking the final graph against the final bits finds the same
+ * pairs (lockdep itself stops after its first report).
+ *
+ * Read rules, as lockdep since v5.10 (exclusive_mask(), usage_accumulate(),
+ * usage_match(), and __bfs()'s strong-path rule):
+ *  - USED_IN_x_READ of the safe class counts only when the first dependency
+ *    holds it for write (a reader in the irq does not wait for a reader);
+ *  - ENABLED_x_READ of the unsafe class counts only when the last dependency
+ *    does not take it as a recursive reader;
+ *  - the path itself is strong: no -(*R)-> followed by -(S*)->.
+ * A path over dependencies recorded with certain held state gives `deadlock`;
+ * one that needs an uncertain dependency gives `unverified`.
+ */
+import type { Replayer } from '../replay/replayer.ts';
+import type { Finding } from './findings.ts';
+import { evidenceOut, type InputInfo } from './evidenceOut.ts';
+import { USAGE_NAMES } from './irqUsage.ts';
+import { ReadKind, dependencyKinds } from './readInterpretation.ts';
+import { dependencyOut } from './verdicts.ts';
+
+const STATES = [
+  { name: 'HARDIRQ', irq: 'hardirq', usedW: 0, usedR: 1, enW: 2, enR: 3 },
+  { name: 'SOFTIRQ', irq: 'softirq', usedW: 4, usedR: 5, enW: 6, enR: 7 },
+] as const;
+
+interface Hit {
+  path: number[];
+  safeBit: number;
+  unsafeBit: number;
+}
+
+/** Every (safe, unsafe) pair lockdep would report, one finding per pair (hardirq first). */
+export function findIrqSafeUnsafe(r: Replayer, inputs: InputInfo[]): Finding[] {
+  const out: Finding[] = [];
+  const seen = new Set<string>();
+  const usage = r.usage;
+  const n = usage.bits.length;
+  // Read kinds per dependency, computed once: bit0 = prev shared/recursive (S*), bit1 = next recursive (*R).
+  const optsCache = new Map<number, number[]>();
+  const optsOf = (e: number): number[] => {
+    let o = optsCache.get(e);
+    if (!o) {
+      const s = new Set<number>();
+      for (const [p, x] of dependencyKinds(r.classes, r.graph, e)) s.add((p !== ReadKind.E ? 1 : 0) | (x === ReadKind.R ? 2 : 0));
+      optsCache.set(e, (o = [...s].sort()));
+    }
+    return o;
+  };
+  for (const st of STATES) {
+    for (let safe = 0; safe < n; safe++) {
+      const ub = usage.bits[safe];
+      if (!(ub & ((1 << st.usedW) | (1 << st.usedR)))) continue;
+      for (const clean of [true, false]) {
+        const hits = search(r, safe, ub, st, clean, optsOf);
+        for (const h of hits) {
+          const unsafe = h.path.length ? r.graph.to[h.path[h.path.length - 1]] : safe;
+          const key = `${safe},${unsafe}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          out.push(finding(r, inputs, st, safe, unsafe, h, clean));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Breadth-first over (class, "arrived by a recursive-read acquisition") from
+ * the safe class; a class other than the start with a matching ENABLED bit is
+ * a hit (the shortest path to it). Deterministic: edges in insertion order.
+ */
+function search(
+  r: Replayer, safe: number, safeBits: number, st: (typeof STATES)[number], clean: boolean, optsOf: (e: number) => number[],
+): Hit[] {
+  const g = r.graph, bits = r.usage.bits;
+  const usedW = (safeBits & (1 << st.usedW)) !== 0;
+  // state key: cls*2 + arrivedRecursive
+  const prevEdge = new Map<number, number>();
+  const parent = new Map<number, number>();
+  const startBit = new Map<number, number>();
+  const queue: number[] = [];
+  const hits: Hit[] = [];
+  const hitCls = new Set<number>();
+  const visit = (key: number, from: number, e: number, sb: number) => {
+    if (prevEdge.has(key)) return;
+    prevEdge.set(key, e);
+    parent.set(key, from);
+    startBit.set(key, sb);
+    queue.push(key);
+  };
+  for (const e of g.outEdges(safe)) {
+    if (clean && g.cleanCount[e] === 0) continue;
+    for (const o of optsOf(e)) {
+      // USED_IN_x_READ matters only if the first dependency holds the safe class for write.
+      const sb = usedW ? st.usedW : !(o & 1) ? st.usedR : -1;
+      if (sb < 0) continue;
+      visit(g.to[e] * 2 + (o & 2 ? 1 : 0), -1, e, sb);
+    }
+  }
+  for (let qi = 0; qi < queue.length; qi++) {
+    const key = queue[qi];
+    const cls = key >> 1, arrivedR = (key & 1) === 1;
+    if (cls !== safe && !hitCls.has(cls)) {
+      const ub = bits[cls] ?? 0;
+      const enBit = ub & (1 << st.enW) ? st.enW : !arrivedR && ub & (1 << st.enR) ? st.enR : -1;
+      if (enBit >= 0) {
+        hitCls.add(cls);
+        hits.push({ path: pathTo(prevEdge, parent, key), safeBit: startBit.get(key)!, unsafeBit: enBit });
+        continue; // lockdep reports the first unsafe class on a path
+      }
+    }
+    for (const e of g.outEdges(cls)) {
+      if (clean && g.cleanCount[e] === 0) continue;
+      for (const o of optsOf(e)) {
+        if (arrivedR && o & 1) continue; // strong path: no -(*R)-> then -(S*)->
+        visit(g.to[e] * 2 + (o & 2 ? 1 : 0), key, e, startBit.get(key)!);
+      }
+    }
+  }
+  return hits;
+}
+
+function pathTo(prevEdge: Map<number, number>, parent: Map<number, number>, key: number): number[] {
+  const path: number[] = [];
+  for (let k = key; k >= 0; k = parent.get(k)!) path.push(prevEdge.get(k)!);
+  return path.reverse();
+}
+
+function finding(
+  r: Replayer, inputs: InputInfo[], st: (typeof STATES)[number], safe: number, unsafe: number, h: Hit, clean: boolean,
+): Finding {
+  const classes = r.classes, usage = r.usage;
+  const safeName = classes.displayName(safe), unsafeName = classes.displayName(unsafe);
+  const safeEv = usage.firstSet.get(safe * 8 + h.safeBit)!;
+  const unsafeEv = usage.firstSet.get(unsafe * 8 + h.unsafeBit)!;
+  const deps = h.path.map((e) => dependencyOut(r, inputs, e));
+  let at = { input: safeEv.input, pos: safeEv.pos };
+  const later = (x: { input: number; pos: number }) => {
+    if (x.input > at.input || (x.input === at.input && x.pos > at.pos)) at = { input: x.input, pos: x.pos };
+  };
+  later(unsafeEv);
+  for (const e of h.path) later(r.graph.firstClean[e] ?? r.graph.first[e]);
+  const chain = [safeName, ...h.path.map((e) => classes.displayName(r.graph.to[e]))].join(' -> ');
+  const f: Finding = {
+    kind: 'irq-safe-unsafe',
+    verdict: clean ? 'deadlock' : 'unverified',
+    classes: [safeName, unsafeName],
+    dependencies: deps,
+    evidence: [
+      { role: `${safeName} became ${st.name}-safe {${USAGE_NAMES[h.safeBit]}} at`, at: evidenceOut(r, inputs, safeEv) },
+      { role: `${unsafeName} became ${st.name}-unsafe {${USAGE_NAMES[h.unsafeBit]}} at`, at: evidenceOut(r, inputs, unsafeEv) },
+      ...h.path.map((e) => ({
+        role: `dependency ${classes.displayName(r.graph.from[e])} -> ${classes.displayName(r.graph.to[e])} first recorded at`,
+        at: evidenceOut(r, inputs, r.graph.firstClean[e] ?? r.graph.first[e]),
+      })),
+    ],
+    explanation:
+      `${st.name}-safe -> ${st.name}-unsafe lock order: ${safeName} is taken in ${st.irq} context, ${unsafeName} is taken with ` +
+      `${st.irq}s enabled, and ${chain}. If a CPU holds ${unsafeName} with ${st.irq}s enabled while another holds ${safeName} ` +
+      `and waits for ${unsafeName}, an ${st.irq} on the first CPU that takes ${safeName} deadlocks both. ` +
+      `Fix: take ${unsafeName} with ${st.irq}s disabled everywhere (spin_lock_irqsave()/spin_lock_bh()), or break the dependency.`,
+    at,
+  };
+  if (!clean) {
+    const unc = h.path.filter((e) => r.graph.cleanCount[e] === 0);
+    f.reason =
+      `the path needs ${unc.length} dependenc${unc.length === 1 ? 'y' : 'ies'} recorded only while held-lock state was unknown ` +
+      `(lost events, or before every CPU's buffer started): ` +
+      unc.map((e) => `${classes.displayName(r.graph.from[e])} -> ${classes.displayName(r.graph.to[e])}`).join(', ');
+  }
+  return f;
+}
+

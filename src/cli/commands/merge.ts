@@ -1,0 +1,34 @@
+/**
+ * `lockreplay merge G1 G2 ... -o OUT`: the union of graphs from several
+ * captures (boots, kernels), written as one graph file, and the union's
+ * findings on stdout, judged as replay judges them: a cycle whose halves were
+ * seen in different captures shows up here, each dependency citing its
+ * capture. Trace inputs are replayed first, each as its own capture.
+ */
+import { Command, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { DEFAULT_RUN_OPTIONS } from '../../pipeline/runReplay.ts';
+import { serializeGraph, type GraphFile } from '../../graph/graphFile.ts';
+import { isGraphInput, replayCapture, unionOf } from '../../graph/graphReplay.ts';
+import { emitReport, exitCodeOf } from '../output.ts';
+
+export function registerMerge(program: Command): void {
+  program
+    .command('merge')
+    .description('merge graph files (or traces, each one capture) into one graph and report the union\'s lock-order problems')
+    .argument('<graph...>', 'graph files (lockreplay/graph@1) or traces')
+    .requiredOption('-o, --out <file>', 'write the merged graph here')
+    .addOption(new Option('--format <fmt>', 'report format').choices(['text', 'json']).default('text'))
+    .action(async (paths: string[], o: { out: string; format: string }) => {
+      const graphs: string[] = [];
+      const captured: GraphFile[] = [];
+      for (const p of paths) {
+        if (await isGraphInput(p)) graphs.push(p);
+        else captured.push((await replayCapture({ ...DEFAULT_RUN_OPTIONS, inputs: [p] }, {})).graph);
+      }
+      const { result, graph } = await unionOf(graphs, ...captured);
+      writeFileSync(o.out, serializeGraph(graph));
+      emitReport(result, o.format, undefined);
+      process.exitCode = exitCodeOf(result, false);
+    });
+}

@@ -1,0 +1,89 @@
+/**
+ * Decoder for `perf script` text: a frame of whole lines in, one EventBatch
+ * out. perf prints no irq flags column, so every event carries IrqBits.NoFlags
+ * (degraded mode, kernel-semantics §7 trap 2); the replay then cannot tell an
+ * interrupt from the task it interrupted. Worker-safe: its only state is its
+ * own string interner.
+ */
+import { BatchBuilder } from '../../model/batch.ts';
+import { ByteInterner } from '../../model/byteInterner.ts';
+import { EventKind, IrqBits } from '../../model/eventKind.ts';
+import { Warnings } from '../warnings.ts';
+import { emptyStats, type DecodedFrame, type DecodeStats } from '../decoder.ts';
+import { eventKindOf, parseBody } from '../eventBodies.ts';
+import { ascii, equalsRange } from '../ftrace/bytes.ts';
+import { newPerfLineFields, parsePerfScriptLine, type PerfLineFields } from './perfScriptLine.ts';
+
+const SYS_LOCK = ascii('lock'), SYS_WORKQUEUE = ascii('workqueue');
+
+export class PerfScriptDecoder {
+  private readonly strings = new ByteInterner();
+  private readonly builder = new BatchBuilder(1 << 14);
+  private readonly f = newPerfLineFields();
+  private seq = 0;
+
+  constructor(
+    private readonly input: number,
+    private readonly maxLineBytes: number,
+  ) {}
+
+  /** Decodes the whole lines in buf; `firstLine` is the 1-based number of its first line. */
+  decode(buf: Uint8Array, firstLine: number, seq = this.seq++): DecodedFrame {
+    const out = this.builder;
+    const warnings = new Warnings();
+    const stats = emptyStats();
+    let line = firstLine;
+    let s = 0;
+    const n = buf.length;
+    while (s < n) {
+      let e = buf.indexOf(0x0a, s);
+      const next = e < 0 ? n : e + 1;
+      if (e < 0) e = n;
+      stats.lines++;
+      if (e - s > this.maxLineBytes) warnings.add('long-line', this.input, line, `${e - s} bytes`);
+      else this.decodeLine(buf, s, e, line, out, warnings, stats);
+      line++;
+      s = next;
+    }
+    const { from, strings: texts } = this.strings.takeNew();
+    return { batch: out.finish(seq, this.input, from, texts), stats, warnings: warnings.serialize() };
+  }
+
+  private decodeLine(buf: Uint8Array, s: number, e: number, line: number, out: BatchBuilder, warnings: Warnings, stats: DecodeStats): void {
+    const f: PerfLineFields = this.f;
+    parsePerfScriptLine(buf, s, e, f);
+    if (f.type === 1) {
+      stats.headerLines++;
+      return;
+    }
+    if (f.type === 2) {
+      // perf's ring buffer overflowed: this CPU's events are missing (held-lock state unknown).
+      out.aux[out.push(EventKind.Lost, f.tsNs, f.cpu, -1, 0, line)] = f.lostCount;
+      return;
+    }
+    if (f.type === 3) {
+      // No task to put the event on; counted, not guessed.
+      warnings.add('unparsed-line', this.input, line, 'tid -1: perf could not resolve the task (exiting task already unhashed)');
+      return;
+    }
+    if (f.type < 0) {
+      warnings.add('unparsed-line', this.input, line);
+      return;
+    }
+    const sysEnd = f.nameStart - 1;
+    const ours = equalsRange(buf, f.eventStart, sysEnd, SYS_LOCK) || equalsRange(buf, f.eventStart, sysEnd, SYS_WORKQUEUE);
+    const kind = ours ? eventKindOf(buf, f.nameStart, f.eventEnd) : -1;
+    if (kind < 0) {
+      stats.otherEvents++;
+      return;
+    }
+    const i = out.push(kind, f.tsNs, f.cpu, f.tid, IrqBits.NoFlags, line);
+    if (!parseBody(kind, buf, f.bodyStart, e, out, i, this.strings)) {
+      out.length--;
+      warnings.add('unparsed-line', this.input, line, 'malformed event body');
+      return;
+    }
+    out.comm[i] = this.strings.intern(buf, f.commStart, f.commEnd);
+    if (kind === EventKind.Acquire) warnings.add('no-flags-column', this.input, line);
+  }
+}

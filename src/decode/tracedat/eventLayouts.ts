@@ -1,0 +1,99 @@
+/**
+ * Which event IDs of this file lockreplay replays, and where their fields are,
+ * taken from the file's own format texts: a table indexed by the record's
+ * common_type, so the per-event path does one array lookup, no string work.
+ */
+import { EventKind } from '../../model/eventKind.ts';
+import type { EventFormat, FormatField } from './eventFormat.ts';
+
+const WANTED: [system: string, name: string, kind: number][] = [
+  ['lock', 'lock_acquire', EventKind.Acquire],
+  ['lock', 'lock_release', EventKind.Release],
+  ['lock', 'lock_contended', EventKind.Contended],
+  ['lock', 'lock_acquired', EventKind.Acquired],
+  ['workqueue', 'workqueue_queue_work', EventKind.WqQueue],
+  ['workqueue', 'workqueue_activate_work', EventKind.WqActivate],
+  ['workqueue', 'workqueue_execute_start', EventKind.WqStart],
+  ['workqueue', 'workqueue_execute_end', EventKind.WqEnd],
+  ['ftrace', 'print', EventKind.Marker],
+];
+
+/** -1 = field absent. Pointer fields also record their size (4 or 8). */
+export class EventLayouts {
+  /** EventKind per event ID, -1 = not replayed. */
+  readonly kind = new Int8Array(65536).fill(-1);
+  /** lockdep_addr (lock events) or work (workqueue events). */
+  readonly addrOff = new Int32Array(65536).fill(-1);
+  readonly addrSize = new Uint8Array(65536);
+  /** __data_loc name (lock events) or workqueue (queue_work). */
+  readonly strOff = new Int32Array(65536).fill(-1);
+  /** queue_work's workqueue when it is a pointer (kernels before 5.12 printed workqueue=%p). */
+  readonly wqPtrOff = new Int32Array(65536).fill(-1);
+  readonly wqPtrSize = new Uint8Array(65536);
+  /** lock_acquire flags (u32). */
+  readonly flagsOff = new Int32Array(65536).fill(-1);
+  /** workqueue function pointer. */
+  readonly funcOff = new Int32Array(65536).fill(-1);
+  readonly funcSize = new Uint8Array(65536);
+  /** print: start of the text (runs to the end of the record). */
+  readonly bufOff = new Int32Array(65536).fill(-1);
+  /** Common fields (the same for every event of a kernel). */
+  typeOff = 0;
+  typeSize = 2;
+  flagsCommonOff = 2;
+  pidOff = 4;
+  /** Events we want that the file has no usable format for. */
+  readonly missing: string[] = [];
+
+  constructor(formats: EventFormat[]) {
+    let commonSet = false;
+    for (const f of formats) {
+      const want = WANTED.find(([s, n]) => s === f.system && n === f.name);
+      if (!want || f.id < 0 || f.id > 65535) continue;
+      const kind = want[2], id = f.id, F = f.fields;
+      const ct = F.get('common_type'), cf = F.get('common_flags'), cp = F.get('common_pid');
+      if (!ct || !cf || !cp) {
+        this.missing.push(`${f.system}:${f.name}`);
+        continue;
+      }
+      if (!commonSet) {
+        this.typeOff = ct.offset;
+        this.typeSize = ct.size;
+        this.flagsCommonOff = cf.offset;
+        this.pidOff = cp.offset;
+        commonSet = true;
+      }
+      const ptr = (fld: FormatField | undefined, off: Int32Array, size: Uint8Array): boolean => {
+        if (!fld || (fld.size !== 4 && fld.size !== 8) || fld.dataLoc) return false;
+        off[id] = fld.offset;
+        size[id] = fld.size;
+        return true;
+      };
+      const loc = (fld: FormatField | undefined): boolean => {
+        if (!fld || !fld.dataLoc) return false;
+        this.strOff[id] = fld.offset;
+        return true;
+      };
+      let ok: boolean;
+      if (kind <= EventKind.Acquired) {
+        ok = ptr(F.get('lockdep_addr'), this.addrOff, this.addrSize) && loc(F.get('name'));
+        if (kind === EventKind.Acquire) {
+          const fl = F.get('flags');
+          if (fl && fl.size === 4) this.flagsOff[id] = fl.offset;
+          else ok = false;
+        }
+      } else if (kind === EventKind.Marker) {
+        const b = F.get('buf');
+        ok = b !== undefined;
+        if (b) this.bufOff[id] = b.offset;
+      } else {
+        ok = ptr(F.get('work'), this.addrOff, this.addrSize);
+        // activate_work has a function only from 6.x on; the others always
+        if (!ptr(F.get('function'), this.funcOff, this.funcSize) && kind !== EventKind.WqActivate) ok = false;
+        if (kind === EventKind.WqQueue && !loc(F.get('workqueue')) && !ptr(F.get('workqueue'), this.wqPtrOff, this.wqPtrSize)) ok = false;
+      }
+      if (ok) this.kind[id] = kind;
+      else this.missing.push(`${f.system}:${f.name}`);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * A finished replay as a graph file: every class and dependency with names
+ * resolved, evidence tagged with the capture it came from. Instance addresses
+ * survive only inside gate candidates (they are compared within one boot).
+ */
+import type { Replayer } from '../replay/replayer.ts';
+import type { Evidence } from './evidence.ts';
+import type { InputInfo } from '../analysis/evidenceOut.ts';
+import { formatTs } from '../analysis/evidenceOut.ts';
+import { USAGE_NAMES } from '../analysis/irqUsage.ts';
+import { READ_KIND_LETTER, dependencyKinds } from '../analysis/readInterpretation.ts';
+import {
+  GRAPH_SCHEMA, compareNames, type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphFile, type GraphGate,
+} from './graphFile.ts';
+
+export function usageStrings(bits: number): string[] {
+  const out: string[] = [];
+  for (let b = 0; b < USAGE_NAMES.length; b++) if (bits & (1 << b)) out.push(USAGE_NAMES[b]);
+  return out;
+}
+
+/**
+ * `inputs` are the replay's inputs in order; `captureOf(i)` names the capture
+ * input i belongs to (a plain replay is one capture; a replay over graph files
+ * keeps each evidence's own capture through its synthetic inputs).
+ */
+export function graphFromReplay(
+  r: Replayer, inputs: InputInfo[], captures: GraphCapture[], captureOf: (input: number) => { capture: string; input: string },
+): GraphFile {
+  const classes: GraphClass[] = [];
+  const names: string[] = [];
+  const seenClass = new Set<string>();
+  for (let c = 0; c < r.classes.count; c++) {
+    const name = r.classes.displayName(c);
+    names.push(name);
+    // Classes never part of a dependency and never marked are still lockdep classes: keep them all.
+    if (seenClass.has(name)) continue;
+    seenClass.add(name);
+    const bits = r.usage.usage(c);
+    classes.push({ name, usageBits: bits, usage: usageStrings(bits), written: !!r.classes.everWritten[c], read: !!r.classes.everRead[c] });
+  }
+  const g = r.graph;
+  const evidence = (ev: Evidence): GraphEvidence => {
+    const src = captureOf(ev.input);
+    const inp = inputs[ev.input];
+    const o: GraphEvidence = {
+      capture: src.capture, input: src.input,
+      ts: formatTs(ev.tsNs), cpu: ev.cpu, pid: ev.pid, comm: r.strings.text(ev.comm), context: r.contexts.describe(ev.ctx),
+      held: ev.held.map((c) => names[c]),
+    };
+    if (!inp || inp.positions === 'line') o.line = ev.pos;
+    else o.byte = ev.pos;
+    if (ev.uncertain) o.uncertain = true;
+    if (ev.noContext) o.noContext = true;
+    return o;
+  };
+  const deps: GraphDependency[] = [];
+  for (let e = 0; e < g.size; e++) {
+    const gates: GraphGate[] = [];
+    const gp = g.gates[e];
+    if (gp) for (let k = 0; k < gp.length; k += 2) gates.push({ class: names[gp[k]], instance: r.strings.text(gp[k + 1]) });
+    const first = evidence(g.first[e]);
+    const fc = g.firstClean[e];
+    const d: GraphDependency = {
+      from: names[g.from[e]], to: names[g.to[e]], count: g.count[e], clean: g.cleanCount[e], combos: g.combos[e],
+      kinds: dependencyKinds(r.classes, g, e).map(([p, n]) => `${READ_KIND_LETTER[p]}->${READ_KIND_LETTER[n]}`).sort(),
+      first, gates, captures: [],
+    };
+    if (fc) d.firstClean = fc === g.first[e] ? first : evidence(fc);
+    const caps = new Set<string>([first.capture]);
+    if (d.firstClean) caps.add(d.firstClean.capture);
+    d.captures = [...caps].sort(compareNames);
+    deps.push(d);
+  }
+  return { schema: GRAPH_SCHEMA, captures, classes, dependencies: deps };
+}

@@ -1,0 +1,164 @@
+/**
+ * Replay where graphs are involved: `replay --save-graph`, and `replay` over a
+ * mix of traces and graph files. Traces are replayed as one capture (as
+ * `replay` always does); graph files are streamed into a union with that
+ * capture's graph; the report is then the union's, judged by the same code.
+ *
+ * The trace part is a sequential copy of pipeline/runReplay's loop because
+ * runReplay does not hand out its Replayer (see the report of this change:
+ * a `RunOptions.onReplayer` hook would let this call runReplay instead).
+ */
+import { writeFileSync } from 'node:fs';
+import { openInput } from '../io/openInput.ts';
+import { GlobalStrings, LocalRemap } from '../model/globalStrings.ts';
+import { InputError } from '../model/inputError.ts';
+import { DECODERS, type DecodeContext } from '../decode/registry.ts';
+import { Warnings } from '../decode/warnings.ts';
+import { addStats, emptyStats, type DecodeStats } from '../decode/decoder.ts';
+import { detectFormat, FORMATS_TRIED } from '../decode/detectFormat.ts';
+import { Replayer } from '../replay/replayer.ts';
+import { buildResult, type ReplayResult } from '../report/result.ts';
+import { DEFAULT_RUN_OPTIONS, type InputSummary, type RunOptions } from '../pipeline/runReplay.ts';
+import type { FindingDependency } from '../analysis/findings.ts';
+import { GRAPH_SCHEMA, dependencyKey, serializeGraph, type GraphCapture, type GraphFile } from './graphFile.ts';
+import { graphFromReplay } from './graphFromReplay.ts';
+import { readGraphInput } from './graphFileReader.ts';
+import { GraphUnion, foldGraph } from './mergeGraphs.ts';
+import { fillKinds, graphResult, importGraph } from './importGraph.ts';
+
+export interface CaptureMeta {
+  /** Capture name; default: the trace inputs' names joined by " + ". */
+  name?: string;
+  kernel?: string;
+}
+
+export interface GraphReplayOutcome {
+  result: ReplayResult;
+  graph: GraphFile;
+}
+
+/** True when the file at `path` is a graph file (never for stdin: it cannot be read twice). */
+export async function isGraphInput(path: string): Promise<boolean> {
+  if (path === '-') return false;
+  const input = await openInput(path);
+  const isGraph = detectFormat(input.head)?.format === 'graph';
+  // Let the stream go: nothing else is read from it.
+  const it = input.chunks[Symbol.asyncIterator]();
+  await it.return?.();
+  return isGraph;
+}
+
+/** Replays the trace inputs as one capture and returns the report and the capture's graph. */
+export async function replayCapture(opts: RunOptions, meta: CaptureMeta): Promise<GraphReplayOutcome> {
+  const strings = new GlobalStrings();
+  const replayer = new Replayer(strings, opts.replay);
+  const warnings = new Warnings();
+  const stats: DecodeStats = emptyStats();
+  const inputs: InputSummary[] = [];
+  for (let index = 0; index < opts.inputs.length; index++) {
+    const input = await openInput(opts.inputs[index]);
+    if (input.head.length === 0) throw new InputError(input.name, { byte: 0 }, 'empty input: no trace data');
+    const detection = detectFormat(input.head);
+    if (!detection) throw new InputError(input.name, { line: 1 }, `not a recognised trace (tried: ${FORMATS_TRIED})`);
+    const decode = DECODERS[detection.format];
+    if (!decode) throw new InputError(input.name, { byte: 0 }, `${detection.format} input is recognised but cannot be replayed yet`);
+    const ctx: DecodeContext = {
+      index, input, detection, frameBytes: opts.frameBytes, maxLineBytes: opts.maxLineBytes, instance: opts.instance,
+      workers: 1, summary: { positions: 'line', bytes: 0, notes: [] },
+    };
+    const remap = new LocalRemap(strings);
+    for await (const d of decode(ctx)) {
+      remap.apply(d.batch);
+      addStats(stats, d.stats);
+      warnings.merge(d.warnings);
+      replayer.replay(d.batch);
+    }
+    const summary: InputSummary = {
+      name: input.name, positions: ctx.summary.positions, format: detection.format, compression: input.compression, bytes: ctx.summary.bytes,
+    };
+    if (ctx.summary.instance !== undefined) summary.instance = ctx.summary.instance;
+    if (ctx.summary.notes.length) summary.notes = ctx.summary.notes;
+    inputs.push(summary);
+  }
+  replayer.finish();
+  warnings.merge(replayer.warnings.serialize());
+  const result = buildResult(replayer, inputs, stats, warnings);
+  const capture: GraphCapture = { name: meta.name ?? inputs.map((i) => i.name).join(' + '), inputs: inputs.map((i) => ({ name: i.name, positions: i.positions })) };
+  if (meta.kernel !== undefined) capture.kernel = meta.kernel;
+  const graph = graphFromReplay(replayer, inputs, [capture], (i) => ({ capture: capture.name, input: inputs[i]?.name ?? '(end of capture)' }));
+  return { result, graph };
+}
+
+/**
+ * Streams graph files (and the graph of an in-memory capture, if any) into one
+ * union and judges it. Input order does not matter: the union is the same.
+ */
+export async function unionOf(graphPaths: string[], ...captured: (GraphFile | undefined)[]): Promise<GraphReplayOutcome> {
+  const u = new GraphUnion();
+  for (const g of captured) if (g) foldGraph(u, g, g.captures.map((c) => c.name).join(', '));
+  for (const p of graphPaths) {
+    const input = await openInput(p);
+    u.source = input.name;
+    await readGraphInput(input, u);
+  }
+  const graph = u.toGraph();
+  const imp = importGraph(graph);
+  fillKinds(graph, imp);
+  const result = graphResult(imp);
+  annotateProvenance(result, graph);
+  return { result, graph };
+}
+
+/** Adds to each finding's dependency the captures it was seen in (JSON `captures`; text cites the capture in its evidence). */
+export function annotateProvenance(result: ReplayResult, graph: GraphFile): void {
+  const caps = new Map<string, string[]>();
+  for (const d of graph.dependencies) caps.set(dependencyKey(d.from, d.to), d.captures);
+  for (const f of result.findings) {
+    for (const d of f.dependencies as (FindingDependency & { captures?: string[] })[]) {
+      const c = caps.get(dependencyKey(d.from, d.to));
+      if (c) d.captures = c;
+    }
+  }
+}
+
+/** `replay` with graph files among its inputs and/or --save-graph. */
+export async function replayWithGraphs(opts: RunOptions, meta: CaptureMeta): Promise<GraphReplayOutcome> {
+  const traces: string[] = [], graphs: string[] = [];
+  for (const p of opts.inputs) ((await isGraphInput(p)) ? graphs : traces).push(p);
+  const captured = traces.length ? await replayCapture({ ...opts, inputs: traces }, meta) : undefined;
+  if (!graphs.length && captured) return captured;
+  return unionOf(graphs, captured?.graph);
+}
+
+export function emptyGraph(): GraphFile {
+  return { schema: GRAPH_SCHEMA, captures: [], classes: [], dependencies: [] };
+}
+
+/**
+ * The `replay` command's entry when graphs may be involved: without graph
+ * inputs and without --save-graph it is exactly `plain` (runReplay).
+ */
+export async function replayMaybeGraphs(
+  opts: RunOptions, g: { saveGraph?: string; capture?: string; kernel?: string }, plain: (o: RunOptions) => Promise<ReplayResult>,
+): Promise<ReplayResult> {
+  let anyGraph = false;
+  for (const p of opts.inputs) if (await isGraphInput(p)) anyGraph = true;
+  if (!anyGraph && g.saveGraph === undefined) return plain(opts);
+  const out = await replayWithGraphs(opts, { name: g.capture, kernel: g.kernel });
+  if (g.saveGraph !== undefined) writeFileSync(g.saveGraph, serializeGraph(out.graph));
+  return out.result;
+}
+
+/** One input as a graph: a graph file as it is, a trace replayed as one capture (named by its path). */
+export async function graphOfInput(path: string, opts: Omit<RunOptions, 'inputs'> = DEFAULT_RUN_OPTIONS): Promise<GraphFile> {
+  if (await isGraphInput(path)) {
+    const u = new GraphUnion();
+    const input = await openInput(path);
+    u.source = input.name;
+    await readGraphInput(input, u);
+    const g = u.toGraph();
+    fillKinds(g, importGraph(g));
+    return g;
+  }
+  return (await replayCapture({ ...opts, inputs: [path] }, {})).graph;
+}

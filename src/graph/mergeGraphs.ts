@@ -1,0 +1,99 @@
+/**
+ * The union of graphs, folded one record at a time (graph/graphFileReader
+ * streams into it), so memory is bounded by the union. Every fold is
+ * associative and commutative, so any order or grouping of inputs gives the
+ * same union and the same bytes:
+ *  - counts and clean counts add, read-kind masks and usage bits OR,
+ *  - first / firstClean evidence is the least by (capture, input, position),
+ *  - gate candidates intersect (a gate must hold at every observation),
+ *  - provenance (captures a dependency was seen in) is the set union.
+ * A capture appearing twice is refused: its counts would be doubled.
+ * `kinds` are not folded: they depend on the union's classes and are
+ * recomputed by graph/importGraph.
+ */
+import { InputError } from '../model/inputError.ts';
+import {
+  GRAPH_SCHEMA, compareDependencies, compareNames, dependencyKey,
+  type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphFile, type GraphGate,
+} from './graphFile.ts';
+import type { GraphSink } from './graphFileReader.ts';
+import { usageStrings } from './graphFromReplay.ts';
+
+export function compareEvidence(a: GraphEvidence, b: GraphEvidence): number {
+  return compareNames(a.capture, b.capture) || compareNames(a.input, b.input) || (a.line ?? a.byte ?? 0) - (b.line ?? b.byte ?? 0);
+}
+
+export class GraphUnion implements GraphSink {
+  private readonly captures = new Map<string, GraphCapture>();
+  private readonly classes = new Map<string, GraphClass>();
+  private readonly deps = new Map<string, GraphDependency>();
+  /** Which source each capture came from, for the duplicate message. */
+  private readonly captureSource = new Map<string, string>();
+  source = '';
+
+  capture(c: GraphCapture): void {
+    const prev = this.captureSource.get(c.name);
+    if (prev !== undefined) {
+      throw new InputError(this.source, undefined, `capture ${JSON.stringify(c.name)} is already in ${prev}: merging it twice would double its counts`);
+    }
+    this.captureSource.set(c.name, this.source);
+    this.captures.set(c.name, { ...c, inputs: c.inputs.map((x) => ({ ...x })) });
+  }
+
+  cls(c: GraphClass): void {
+    const have = this.classes.get(c.name);
+    if (!have) {
+      this.classes.set(c.name, { ...c, usage: usageStrings(c.usageBits) });
+      return;
+    }
+    have.usageBits |= c.usageBits;
+    have.usage = usageStrings(have.usageBits);
+    have.written ||= c.written;
+    have.read ||= c.read;
+  }
+
+  dependency(d: GraphDependency): void {
+    // Classes named only by a dependency still exist in the union.
+    for (const n of [d.from, d.to]) if (!this.classes.has(n)) this.cls({ name: n, usageBits: 0, usage: [], written: false, read: false });
+    const key = dependencyKey(d.from, d.to);
+    const have = this.deps.get(key);
+    if (!have) {
+      this.deps.set(key, { ...d, kinds: [], gates: d.gates.map((g) => ({ ...g })), captures: [...d.captures].sort(compareNames) });
+      return;
+    }
+    have.count += d.count;
+    have.clean += d.clean;
+    have.combos |= d.combos;
+    if (compareEvidence(d.first, have.first) < 0) have.first = d.first;
+    if (d.firstClean && (!have.firstClean || compareEvidence(d.firstClean, have.firstClean) < 0)) have.firstClean = d.firstClean;
+    have.gates = intersectGates(have.gates, d.gates);
+    have.captures = [...new Set([...have.captures, ...d.captures])].sort(compareNames);
+  }
+
+  get size(): { captures: number; classes: number; dependencies: number } {
+    return { captures: this.captures.size, classes: this.classes.size, dependencies: this.deps.size };
+  }
+
+  /** The union, sorted by names (kinds empty until importGraph fills them). */
+  toGraph(): GraphFile {
+    return {
+      schema: GRAPH_SCHEMA,
+      captures: [...this.captures.values()].sort((a, b) => compareNames(a.name, b.name)),
+      classes: [...this.classes.values()].sort((a, b) => compareNames(a.name, b.name)),
+      dependencies: [...this.deps.values()].sort(compareDependencies),
+    };
+  }
+}
+
+function intersectGates(a: GraphGate[], b: GraphGate[]): GraphGate[] {
+  const keep = new Set(b.map((g) => JSON.stringify([g.class, g.instance])));
+  return a.filter((g) => keep.has(JSON.stringify([g.class, g.instance])));
+}
+
+/** Folds a whole in-memory graph (e.g. a trace just replayed) into the union. */
+export function foldGraph(u: GraphUnion, g: GraphFile, source: string): void {
+  u.source = source;
+  for (const c of g.captures) u.capture(c);
+  for (const c of g.classes) u.cls(c);
+  for (const d of g.dependencies) u.dependency(d);
+}

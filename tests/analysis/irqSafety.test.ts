@@ -1,0 +1,118 @@
+/**
+ * irq safety: inconsistent lock state on the real irq_inversion capture, and
+ * irq-safe -> irq-unsafe paths (check_irq_usage()) with lockdep's read rules.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runReplay, DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';
+import { MiniTrace, task, on, replay, findingsOf, classSet } from './miniTrace.ts';
+
+const TRACES = join(process.cwd(), '..', 'shared', 'traces');
+const IRQ = join(TRACES, 'irq_inversion', 'trace.txt.xz');
+
+describe.skipIf(!existsSync(IRQ))('real capture: irq_inversion', () => {
+  it('reports inconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} on lr_irq_lock with both usages as evidence', async () => {
+    const r = await runReplay({ ...DEFAULT_RUN_OPTIONS, inputs: [IRQ] });
+    const f = findingsOf(r, 'inconsistent-irq-state').filter((x) => x.classes[0] === 'lr_irq_lock');
+    expect(f).toHaveLength(1);
+    expect(f[0].verdict).toBe('deadlock');
+    const roles = f[0].evidence!.map((e) => e.role).join(' | ');
+    expect(roles).toMatch(/IN-HARDIRQ-W/);
+    expect(roles).toMatch(/HARDIRQ-ON-W/);
+    const [safe, unsafe] = f[0].evidence!;
+    expect(safe.at.context).toMatch(/hardirq/);
+    expect(unsafe.at.context).toMatch(/task/);
+    // nothing else is a deadlock there
+    expect(r.findings.filter((x) => x.verdict === 'deadlock')).toHaveLength(1);
+  });
+});
+
+const irq = task('swapper/0', 0, 0, 'd.h1.');
+const kt = task('kthread_a', 101, 1, 'd...1');
+const other = task('kthread_b', 102, 1);
+
+/** safe_lock taken in hardirq; a task nests unsafe_lock inside it (irqs off); unsafe_lock elsewhere with irqs on. */
+function safeUnsafe(o: { irqRead?: boolean; holdRead?: boolean; unsafeRead?: boolean; unsafeWrittenElsewhere?: boolean; unsafeIrqsOn?: boolean } = {}): MiniTrace {
+  const t = new MiniTrace();
+  t.touch(irq, 'safe_lock', o.irqRead ? { mode: 'read' } : {});
+  t.acq(kt, 'safe_lock', o.holdRead ? { mode: 'read' } : {}).acq(kt, 'unsafe_lock', o.unsafeRead ? { mode: 'read' } : {})
+    .rel(kt, 'unsafe_lock').rel(kt, 'safe_lock');
+  if (o.unsafeWrittenElsewhere) t.touch(kt, 'unsafe_lock');
+  t.touch(o.unsafeIrqsOn === false ? kt : other, 'unsafe_lock', o.unsafeRead ? { mode: 'read' } : {});
+  return t;
+}
+
+describe('irq-safe -> irq-unsafe (check_irq_usage())', () => {
+  it('a path from a HARDIRQ-safe class to a HARDIRQ-unsafe one is a deadlock, with both usages and the path as evidence', async () => {
+    const r = await replay(safeUnsafe());
+    const [f] = findingsOf(r, 'irq-safe-unsafe');
+    expect(f).toBeDefined();
+    expect(f.verdict).toBe('deadlock');
+    expect(f.classes).toEqual(['safe_lock', 'unsafe_lock']);
+    const roles = f.evidence!.map((e) => e.role);
+    expect(roles[0]).toMatch(/safe_lock became HARDIRQ-safe \{IN-HARDIRQ-W\}/);
+    expect(roles[1]).toMatch(/unsafe_lock became HARDIRQ-unsafe \{HARDIRQ-ON-W\}/);
+    expect(f.dependencies.map((d) => `${d.from}->${d.to}`)).toEqual(['safe_lock->unsafe_lock']);
+    expect(f.explanation).toMatch(/hardirq/);
+  });
+
+  it('nothing when the unsafe-looking lock is always taken with irqs disabled', async () => {
+    const r = await replay(safeUnsafe({ unsafeIrqsOn: false }));
+    expect(findingsOf(r, 'irq-safe-unsafe')).toEqual([]);
+  });
+
+  it('nothing without a dependency between them (no path)', async () => {
+    const t = new MiniTrace();
+    t.touch(irq, 'safe_lock').touch(kt, 'safe_lock').touch(other, 'unsafe_lock');
+    expect(findingsOf(await replay(t), 'irq-safe-unsafe')).toEqual([]);
+  });
+
+  it('read rule: a reader in the irq does not wait for a reader, so {IN-HARDIRQ-R} with the lock held for read is fine', async () => {
+    const r = await replay(safeUnsafe({ irqRead: true, holdRead: true }));
+    expect(findingsOf(r, 'irq-safe-unsafe')).toEqual([]);
+  });
+
+  it('read rule: {IN-HARDIRQ-R} counts when the dependency holds the lock for write', async () => {
+    const r = await replay(safeUnsafe({ irqRead: true }));
+    const [f] = findingsOf(r, 'irq-safe-unsafe');
+    expect(f.verdict).toBe('deadlock');
+    expect(f.evidence![0].role).toMatch(/IN-HARDIRQ-R/);
+  });
+
+  it('read rule: {HARDIRQ-ON-R} does not count when the path takes the lock as a recursive reader', async () => {
+    // unsafe_lock only ever read: lockdep's read=2 (reader-only map) in this replay's judgement
+    const r = await replay(safeUnsafe({ unsafeRead: true }));
+    expect(findingsOf(r, 'irq-safe-unsafe')).toEqual([]);
+  });
+
+  it('read rule: {HARDIRQ-ON-R} counts when the lock is a shared (non-recursive) reader', async () => {
+    const r = await replay(safeUnsafe({ unsafeRead: true, unsafeWrittenElsewhere: true }));
+    const [f] = findingsOf(r, 'irq-safe-unsafe');
+    expect(f.verdict).toBe('deadlock');
+    expect(f.evidence![1].role).toMatch(/HARDIRQ-ON-R/);
+  });
+
+  it('a path that needs a dependency recorded after lost events is unverified', async () => {
+    const t = new MiniTrace();
+    t.touch(irq, 'safe_lock');
+    t.acq(kt, 'safe_lock').raw('CPU:1 [LOST 3 EVENTS]').acq(kt, 'mid_lock').rel(kt, 'mid_lock').rel(kt, 'safe_lock');
+    t.acq(kt, 'mid_lock').acq(kt, 'unsafe_lock').rel(kt, 'unsafe_lock').rel(kt, 'mid_lock');
+    t.touch(other, 'unsafe_lock');
+    const r = await replay(t);
+    const [f] = findingsOf(r, 'irq-safe-unsafe');
+    expect(classSet(f)).toEqual(['safe_lock', 'unsafe_lock']);
+    expect(f.verdict).toBe('unverified');
+    expect(f.reason).toMatch(/safe_lock -> mid_lock/);
+  });
+
+  it('SOFTIRQ: taken in softirq and with BH enabled elsewhere', async () => {
+    const t = new MiniTrace();
+    t.touch(task('ksoftirqd/0', 12, 0, '..s1.'), 'sirq_lock');
+    t.acq(on(kt, { flags: '.b..1' }), 'sirq_lock').acq(on(kt, { flags: '.b..1' }), 'plain_lock').rel(kt, 'plain_lock').rel(kt, 'sirq_lock');
+    t.touch(other, 'plain_lock');
+    const [f] = findingsOf(await replay(t), 'irq-safe-unsafe');
+    expect(f.classes).toEqual(['sirq_lock', 'plain_lock']);
+    expect(f.evidence![0].role).toMatch(/SOFTIRQ-safe/);
+  });
+});

@@ -1,0 +1,211 @@
+/**
+ * `npm run fuzz`: mutation fuzzing of every decoder in src/decode/registry.ts
+ * DECODERS (generic: whatever formats are registered when it runs).
+ *
+ *   npm run fuzz -- [--cases N] [--workers W] [--budget-ms B] [--format F] [--salt S]
+ *
+ * Seeds per format: line-aligned windows of the real captures under
+ * ../shared/traces (those whose content detectFormat() assigns to the format),
+ * plus, for ftrace text, random traces printed in the kernel's exact layout.
+ * Each case mutates a seed (bit flips, truncation, garbage, NULs, invalid
+ * UTF-8, long lines, shuffled lines, CRLF), runs detectFormat and the decoder
+ * on it (random chunking, frame size and line limit), and every 8th case the
+ * replay, every 64th the text and JSON reports too.
+ *
+ * A crash is any exception that is not an InputError; a hang is a case that
+ * overran the per-case budget (the main thread terminates the worker and
+ * restarts after that case). Crashing inputs are written under
+ * $TMPDIR/lockreplay-fuzz/. Exit 1 on any crash or hang.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { DECODERS } from '../../src/decode/registry.ts';
+import { detectFormat, type TraceFormat } from '../../src/decode/detectFormat.ts';
+import { formatTrace, nestedTraceArb, traceArb } from './traceGen.ts';
+import type { WorkerJob } from './worker.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TRACES = resolve(root, '..', 'shared', 'traces');
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+function argStr(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const CASES = arg('--cases', 1_000_000);
+const WORKERS = arg('--workers', Math.max(1, Math.min(8, availableParallelism() - 1)));
+const BUDGET_MS = arg('--budget-ms', 5000);
+const SALT = arg('--salt', 0x5eed);
+const ONLY = argStr('--format');
+const SEED_BYTES = 512 * 1024;
+
+/** Line-aligned windows of 256 B .. 8 KB of a text, plus its head (headers). */
+function windows(text: Buffer, max: number): Buffer[] {
+  const out: Buffer[] = [text.subarray(0, 8192)];
+  let s = 0, k = 0;
+  while (s < text.length && out.length < max) {
+    const len = 256 << k % 6;
+    k++;
+    let e = text.indexOf(0x0a, s + len);
+    e = e < 0 ? text.length : e + 1;
+    out.push(text.subarray(s, e));
+    s = e + ((k * 7919) % 4) * len; // skip a little to cover more of the capture
+  }
+  return out;
+}
+
+function captureSeeds(): Map<TraceFormat, Buffer[]> {
+  const by = new Map<TraceFormat, Buffer[]>();
+  if (!existsSync(TRACES)) return by;
+  const files: string[] = [];
+  const walk = (d: string, depth: number) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory() && depth < 2) walk(join(d, e.name), depth + 1);
+      else if (/^(trace\.txt|trace-cmd-report\.txt|perf-script\.txt|perf\.json|trace\.dat|lockdep\.txt)(\.xz)?$/.test(e.name)) files.push(join(d, e.name));
+    }
+  };
+  walk(TRACES, 0);
+  for (const f of files) {
+    const r = f.endsWith('.xz')
+      ? spawnSync('sh', ['-c', `xz -dc "$0" 2>/dev/null | head -c ${SEED_BYTES}`, f], { maxBuffer: SEED_BYTES * 2 })
+      : spawnSync('head', ['-c', String(SEED_BYTES), f], { maxBuffer: SEED_BYTES * 2 });
+    const buf = r.stdout as Buffer;
+    if (!buf?.length) continue;
+    const det = detectFormat(buf.subarray(0, 64 * 1024));
+    if (!det) continue;
+    const list = by.get(det.format) ?? [];
+    if (det.format === 'trace-dat' || det.format === 'perf-json' || det.format === 'graph') list.push(buf);
+    else list.push(...windows(buf, 300));
+    by.set(det.format, list);
+  }
+  return by;
+}
+
+function generatedFtraceSeeds(): Buffer[] {
+  const a = fc.sample(traceArb, { numRuns: 300, seed: 42 }).map((t) => Buffer.from(formatTrace(t)));
+  const b = fc.sample(nestedTraceArb, { numRuns: 200, seed: 43 }).map((t) => Buffer.from(formatTrace(t)));
+  return [...a, ...b];
+}
+
+interface FormatReport {
+  format: string;
+  cases: number;
+  crashes: number;
+  hangs: number;
+  slow: number;
+  seconds: number;
+  seeds: number;
+}
+
+async function fuzzFormat(format: TraceFormat, seeds: Buffer[]): Promise<FormatReport> {
+  const t0 = Date.now();
+  const crashDir = join(tmpdir(), 'lockreplay-fuzz');
+  let crashes = 0, hangs = 0, slow = 0, done = 0;
+  const per = Math.ceil(CASES / WORKERS);
+  const ranges: [number, number][] = [];
+  for (let w = 0; w < WORKERS; w++) ranges.push([w * per, Math.min(CASES, (w + 1) * per)]);
+  let lastPrint = Date.now();
+  const shownCrashes = new Set<string>();
+
+  async function runRange(from: number, to: number): Promise<void> {
+    while (from < to) {
+      const progress = new SharedArrayBuffer(8 * 5);
+      const p = new Float64Array(progress);
+      p[0] = from;
+      p[1] = Date.now();
+      const job: WorkerJob = { format, seeds, from, to, salt: SALT, budgetMs: BUDGET_MS, progress };
+      let started = false;
+      const w = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: job });
+      const outcome = await new Promise<{ hungAt?: number }>((res) => {
+        const timer = setInterval(() => {
+          if (Date.now() - p[1] > BUDGET_MS * 2) {
+            clearInterval(timer);
+            const hungAt = p[0];
+            void w.terminate().then(() => res({ hungAt }));
+          }
+        }, 250);
+        w.on('message', (m: { type: string; case?: number; error?: string; input?: Uint8Array; mutations?: unknown; seedIndex?: number; ms?: number }) => {
+          if (m.type === 'crash') {
+            crashes++;
+            mkdirSync(crashDir, { recursive: true });
+            const file = join(crashDir, `${format}-case${m.case}.bin`);
+            writeFileSync(file, m.input!);
+            const key = (m.error ?? '').split('\n').slice(0, 2).join(' ');
+            if (!shownCrashes.has(key) && shownCrashes.size < 10) {
+              shownCrashes.add(key);
+              console.error(`CRASH ${format} case ${m.case} (seed ${m.seedIndex}, ${JSON.stringify(m.mutations)}) -> ${file}\n${m.error}`);
+            }
+          } else if (m.type === 'slow') {
+            slow++;
+            console.error(`SLOW ${format} case ${m.case}: ${Math.round(m.ms!)} ms (budget ${BUDGET_MS} ms)`);
+          }
+        });
+        w.on('error', (e) => {
+          clearInterval(timer);
+          if (p[2] === 0 && p[0] === from && Date.now() - p[1] < BUDGET_MS && !started) {
+            // the worker did not even start: a harness problem, not a finding
+            console.error(`fuzz: worker failed to start: ${(e as Error).stack}`);
+            process.exit(3);
+          }
+          crashes++;
+          console.error(`CRASH ${format} worker died near case ${p[0]}: ${(e as Error).stack}`);
+          res({ hungAt: p[0] });
+        });
+        w.on('online', () => (started = true));
+        w.on('exit', () => {
+          clearInterval(timer);
+          res({});
+        });
+      });
+      done += p[2];
+      if (outcome.hungAt !== undefined && p[0] + 1 < to + 1 && p[2] < to - from) {
+        hangs++;
+        console.error(`HANG ${format} case ${outcome.hungAt} (over ${BUDGET_MS * 2} ms); reproduce: buildCase(seeds, ${outcome.hungAt}, ${SALT})`);
+        done++;
+        from = outcome.hungAt + 1;
+      } else {
+        from = to;
+      }
+      if (Date.now() - lastPrint > 10_000) {
+        lastPrint = Date.now();
+        console.log(`  ${format}: ~${done} cases so far`);
+      }
+    }
+  }
+  // Progress while running: sum of the live counters is not kept across restarts, so print per finished range.
+  await Promise.all(ranges.map(([a, b]) => runRange(a, b)));
+  return { format, cases: done, crashes, hangs, slow, seconds: (Date.now() - t0) / 1000, seeds: seeds.length };
+}
+
+async function main(): Promise<void> {
+  const formats = (Object.keys(DECODERS) as TraceFormat[]).filter((f) => !ONLY || f === ONLY);
+  const fromCaptures = captureSeeds();
+  const gen = generatedFtraceSeeds();
+  console.log(`fuzz: ${CASES} cases per decoder, ${WORKERS} workers, budget ${BUDGET_MS} ms/case, decoders: ${formats.join(', ')}`);
+  const reports: FormatReport[] = [];
+  for (const format of formats) {
+    let seeds = fromCaptures.get(format) ?? [];
+    if (format === 'ftrace') seeds = [...seeds, ...gen];
+    if (seeds.length === 0) {
+      // no capture of this format here: fuzz it with every text seed we have
+      seeds = [...gen, ...[...fromCaptures.values()].flat()];
+    }
+    const r = await fuzzFormat(format, seeds);
+    reports.push(r);
+    console.log(`fuzz ${r.format}: ${r.cases} cases (${r.seeds} seeds), ${r.crashes} crashes, ${r.hangs} hangs, ${r.slow} slow, ${r.seconds.toFixed(1)} s`);
+  }
+  const total = reports.reduce((a, r) => ({ cases: a.cases + r.cases, crashes: a.crashes + r.crashes, hangs: a.hangs + r.hangs }), { cases: 0, crashes: 0, hangs: 0 });
+  console.log(`fuzz summary: ${reports.length} decoders, ${total.cases} cases, ${total.crashes} crashes, ${total.hangs} hangs`);
+  process.exitCode = total.crashes || total.hangs ? 1 : 0;
+}
+
+await main();

@@ -1,0 +1,48 @@
+/**
+ * Fuzz worker: runs cases [from, to) of one format and reports crashes.
+ * Progress goes through shared memory (slot layout below) so the main thread
+ * can spot a case that overruns its time budget and terminate this worker.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { InputError } from '../../src/model/inputError.ts';
+import type { TraceFormat } from '../../src/decode/detectFormat.ts';
+import { buildCase, runCase } from './fuzzCase.ts';
+
+export interface WorkerJob {
+  format: TraceFormat;
+  seeds: Uint8Array[];
+  from: number;
+  to: number;
+  salt: number;
+  budgetMs: number;
+  /** Float64Array over a SharedArrayBuffer: [current case, its start time (ms), cases done, crashes, slow cases] */
+  progress: SharedArrayBuffer;
+}
+
+const job = workerData as WorkerJob;
+const seeds = job.seeds.map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength));
+const p = new Float64Array(job.progress);
+
+for (let n = job.from; n < job.to; n++) {
+  p[0] = n;
+  p[1] = Date.now();
+  const c = buildCase(seeds, n, job.salt);
+  const t0 = performance.now();
+  try {
+    await runCase(job.format, c, n % 8 === 0, n % 64 === 0);
+  } catch (e) {
+    if (!(e instanceof InputError)) {
+      p[3]++;
+      parentPort!.postMessage({
+        type: 'crash', format: job.format, case: n, seedIndex: c.seedIndex, mutations: c.mutations,
+        error: String((e as Error)?.stack ?? e), input: c.input,
+      });
+    }
+  }
+  if (performance.now() - t0 > job.budgetMs) {
+    p[4]++;
+    parentPort!.postMessage({ type: 'slow', format: job.format, case: n, ms: performance.now() - t0 });
+  }
+  p[2]++;
+}
+parentPort!.postMessage({ type: 'done' });

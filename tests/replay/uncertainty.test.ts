@@ -1,0 +1,163 @@
+/**
+ * Incomplete state (kernel-semantics §2.4, trap 5, trap 6): lost events,
+ * the buffer-started window, workqueue leftovers, timestamps going backwards.
+ */
+import { describe, it, expect } from 'vitest';
+import { MiniTrace, task, on, replay, findingsOf, deadlocks, classSet, warningCount } from '../helpers/miniTrace.ts';
+
+const t1 = task('lr1_lost', 100, 1);
+const t2 = task('lr2_lost', 101, 0);
+
+const abba = (mid: (t: MiniTrace) => void) => {
+  const t = new MiniTrace().acq(t1, 'A');
+  mid(t);
+  return t.acq(t1, 'B').rel(t1, 'B').rel(t1, 'A')
+    .acq(t2, 'B').acq(t2, 'A').rel(t2, 'A').rel(t2, 'B');
+};
+
+describe('lost events', () => {
+  it('CPU:1 [LOST 12 EVENTS] while A is held: A->B is uncertain, the cycle is unverified', async () => {
+    const r = await replay(abba((t) => t.raw('CPU:1 [LOST 12 EVENTS]')));
+    expect(r.stats.lostEvents).toBe(12);
+    expect(r.stats.lostMarkers).toBe(1);
+    expect(warningCount(r, 'lost-events')).toBe(1);
+    const circ = findingsOf(r, 'circular-dependency');
+    expect(circ.map(classSet)).toEqual([['A', 'B']]);
+    expect(circ[0].verdict).toBe('unverified');
+    expect(deadlocks(r)).toEqual([]);
+    const ab = circ[0].dependencies.find((d) => d.from === 'A');
+    expect(ab?.uncertainOnly).toBe(true);
+  });
+
+  it('CPU:1 [LOST EVENTS] without a count is handled the same way', async () => {
+    const r = await replay(abba((t) => t.raw('CPU:1 [LOST EVENTS]')));
+    expect(r.stats.lostMarkers).toBe(1);
+    expect(findingsOf(r, 'circular-dependency')[0]?.verdict).toBe('unverified');
+  });
+
+  it('negative: lost events on another CPU leave the CPU 1 task certain: deadlock', async () => {
+    const r = await replay(abba((t) => t.raw('CPU:3 [LOST 12 EVENTS]')));
+    expect(deadlocks(r).map(classSet)).toEqual([['A', 'B']]);
+  });
+
+  it('negative: no lost events: deadlock', async () => {
+    const r = await replay(abba(() => {}));
+    expect(deadlocks(r).map(classSet)).toEqual([['A', 'B']]);
+  });
+
+  it('lost events while nothing is held do not taint later dependencies', async () => {
+    const t = new MiniTrace().raw('CPU:1 [LOST 12 EVENTS]')
+      .acq(t1, 'A').acq(t1, 'B').rel(t1, 'B').rel(t1, 'A')
+      .acq(t2, 'B').acq(t2, 'A').rel(t2, 'A').rel(t2, 'B');
+    const r = await replay(t);
+    expect(deadlocks(r).map(classSet)).toEqual([['A', 'B']]);
+  });
+});
+
+describe('buffer started: everything before it is uncertain', () => {
+  it('a dependency recorded before "##### CPU 1 buffer started ####" makes the cycle unverified', async () => {
+    const t = new MiniTrace()
+      .acq(t2, 'A').acq(t2, 'B').rel(t2, 'B').rel(t2, 'A')
+      .raw('##### CPU 1 buffer started ####')
+      .acq(t1, 'B').acq(t1, 'A').rel(t1, 'A').rel(t1, 'B');
+    const r = await replay(t);
+    expect(r.stats.bufferStarts).toBe(1);
+    const circ = findingsOf(r, 'circular-dependency');
+    expect(circ.map(classSet)).toEqual([['A', 'B']]);
+    expect(circ[0].verdict).toBe('unverified');
+  });
+
+  it('a lock held across the marker makes the later dependency from it uncertain', async () => {
+    const t = new MiniTrace()
+      .acq(t2, 'A')
+      .raw('##### CPU 1 buffer started ####')
+      .acq(t2, 'B').rel(t2, 'B').rel(t2, 'A')
+      .acq(t1, 'B').acq(t1, 'A').rel(t1, 'A').rel(t1, 'B');
+    const r = await replay(t);
+    expect(findingsOf(r, 'circular-dependency')[0]?.verdict).toBe('unverified');
+  });
+
+  it('negative: everything after the marker (acquired and released there) is certain: deadlock', async () => {
+    const t = new MiniTrace()
+      .acq(t2, 'X').rel(t2, 'X')
+      .raw('##### CPU 1 buffer started ####')
+      .acq(t2, 'A').acq(t2, 'B').rel(t2, 'B').rel(t2, 'A')
+      .acq(t1, 'B').acq(t1, 'A').rel(t1, 'A').rel(t1, 'B');
+    const r = await replay(t);
+    expect(deadlocks(r).map(classSet)).toEqual([['A', 'B']]);
+  });
+});
+
+describe('buffer started: a dependency seen again after the marker is certain', () => {
+  it('A->B before and after the marker, then B->A: deadlock', async () => {
+    const t = new MiniTrace()
+      .acq(t2, 'A').acq(t2, 'B').rel(t2, 'B').rel(t2, 'A')
+      .raw('##### CPU 1 buffer started ####')
+      .acq(t2, 'A').acq(t2, 'B').rel(t2, 'B').rel(t2, 'A')
+      .acq(t1, 'B').acq(t1, 'A').rel(t1, 'A').rel(t1, 'B');
+    const r = await replay(t);
+    expect(deadlocks(r).map(classSet)).toEqual([['A', 'B']]);
+    const ab = deadlocks(r)[0].dependencies.find((d) => d.from === 'A');
+    expect(ab?.uncertainOnly).toBeFalsy();
+  });
+});
+
+describe('workqueue execute_start drops leftovers', () => {
+  const kw = task('kworker/0:1', 19, 0, '...1.');
+  const work = (t: MiniTrace) => t
+    .acq(kw, '(wq_completion)lr_wq', { addr: 'ffff888000254748' })
+    .acq(kw, '(work_completion)(&lr_work)', { addr: 'ffffc900000afe88' })
+    .event(kw, 'workqueue_execute_start', 'work struct ffff88807abe62a0: function lr_work_fn')
+    .acq(kw, 'W').rel(kw, 'W')
+    .event(kw, 'workqueue_execute_end', 'work struct ffff88807abe62a0: function lr_work_fn')
+    .rel(kw, '(work_completion)(&lr_work)', { addr: 'ffffc900000afe88' })
+    .rel(kw, '(wq_completion)lr_wq', { addr: 'ffff888000254748' })
+    .acq(kw, 'Y').rel(kw, 'Y');
+
+  it('a lock left held by the worker before a work item starts is dropped with a warning', async () => {
+    const t = new MiniTrace().acq(kw, 'LEFT');
+    work(t);
+    const r = await replay(t);
+    expect(warningCount(r, 'held-at-context-exit')).toBe(1);
+    expect(r.stats.heldAtEnd).toBe(0);
+    expect(r.stats.workItemsExecuted).toBe(1);
+    // LEFT->(wq_completion) is recorded before the start event shows it was a leftover; nothing after it
+    // chains on LEFT: no LEFT->Y.
+    const t2b = new MiniTrace().acq(kw, 'LEFT');
+    work(t2b);
+    t2b.acq(t2, 'Y').acq(t2, 'LEFT').rel(t2, 'LEFT').rel(t2, 'Y');
+    const r2 = await replay(t2b);
+    expect(findingsOf(r2, 'circular-dependency').filter((f) => f.classes.includes('Y'))).toEqual([]);
+  });
+
+  it('negative: a clean worker gives no warning and keeps the execute chain wq -> work -> W', async () => {
+    const t = new MiniTrace();
+    work(t);
+    const r = await replay(t);
+    expect(warningCount(r, 'held-at-context-exit')).toBe(0);
+    expect(r.stats.dependencies).toBe(2);
+  });
+});
+
+describe('timestamps', () => {
+  it('a timestamp going backwards on one CPU is warned', async () => {
+    const t = new MiniTrace().setTime(20).acq(t1, 'A').setTime(19).rel(t1, 'A');
+    const r = await replay(t);
+    expect(warningCount(r, 'out-of-order-timestamp')).toBe(1);
+    expect(r.stats.heldAtEnd).toBe(0);
+  });
+
+  it('negative: going backwards across CPUs (per-CPU clocks) is not', async () => {
+    const t = new MiniTrace().setTime(20).acq(t1, 'A').rel(t1, 'A').setTime(19).acq(t2, 'B').rel(t2, 'B');
+    const r = await replay(t);
+    expect(warningCount(r, 'out-of-order-timestamp')).toBe(0);
+  });
+
+  it('a task migrating to a CPU whose clock is behind keeps its held lock', async () => {
+    const t = new MiniTrace().setTime(20).acq(t1, 'A').setTime(19).acq(on(t1, { cpu: 0 }), 'B')
+      .rel(on(t1, { cpu: 0 }), 'B').rel(on(t1, { cpu: 0 }), 'A');
+    const r = await replay(t);
+    expect(r.stats.dependencies).toBe(1);
+    expect(r.stats.unheldReleases).toBe(0);
+  });
+});
