@@ -17,10 +17,11 @@ export function explainCycle(f: Finding): string | undefined {
     const a = intoReclaim.first, b = outOfReclaim.first;
     return (
       `${intoReclaim.from} is held across a memory allocation that may enter filesystem reclaim ` +
-      `(fs_reclaim acquired under it by ${a.comm}/${a.pid} at ${where(a)}), while ${outOfReclaim.to} is taken ` +
-      `inside reclaim context (under fs_reclaim, by ${b.comm}/${b.pid} at ${where(b)}). If that allocation ` +
-      `recursed into reclaim, it would wait for ${outOfReclaim.to}. Fix: allocate with GFP_NOFS/GFP_NOIO ` +
-      `(or memalloc_nofs_save()) under the lock, move the allocation out, or do not take the lock in reclaim.`
+      `(a GFP_KERNEL-style allocation: might_alloc()/fs_reclaim_acquire() took fs_reclaim under it, by ${a.comm}/${a.pid} at ${where(a)}), ` +
+      `while ${outOfReclaim.to} is taken inside reclaim context (under fs_reclaim: direct reclaim, kswapd or a shrinker, ` +
+      `by ${b.comm}/${b.pid} at ${where(b)}). If that allocation recursed into reclaim, it would wait for ${outOfReclaim.to}, ` +
+      `which its own caller holds. Fix: allocate with GFP_NOFS/GFP_NOIO (or inside memalloc_nofs_save()/memalloc_noio_save()) ` +
+      `under the lock, move the allocation out of the lock, or do not take the lock in reclaim; __GFP_NOLOCKDEP only hides it.`
     );
   }
   const flush = deps.find((d) => bare(d.to).startsWith(WQ_COMPLETION_PREFIX) || bare(d.to).startsWith(WORK_COMPLETION_PREFIX));

@@ -66,7 +66,15 @@ export function judgeCycle(r: Replayer, inputs: InputInfo[], c: CycleRecord): Fi
       `(lost events, or before every CPU's buffer started): ` +
       uncertain.map((e) => `${classes.displayName(g.from[e])} -> ${classes.displayName(g.to[e])}`).join(', ');
   }
-  if (c.edges.some((e) => g.first[e].noContext)) {
+  const blind = c.edges.filter((e) => g.first[e].noContext);
+  if (blind.length && f.verdict === 'deadlock') {
+    // Without a flags column an interrupt's locks land on the interrupted task's stack (trap 2):
+    // such a dependency may join two contexts lockdep keeps apart, so it is no proof.
+    f.verdict = 'unverified';
+    f.reason =
+      `recorded without irq flags (e.g. perf script): ${blind.length} dependenc${blind.length === 1 ? 'y' : 'ies'} may join an interrupt's ` +
+      `lock to the interrupted task's: ${blind.map((e) => `${classes.displayName(g.from[e])} -> ${classes.displayName(g.to[e])}`).join(', ')}`;
+  } else if (blind.length) {
     caveats.push('recorded without irq flags: an interrupt\'s locks may have been counted on the interrupted task');
   }
   if (caveats.length) f.caveats = caveats;
@@ -141,6 +149,9 @@ export function judgeRecursion(r: Replayer, inputs: InputInfo[], rc: RecursionCa
   if (rc.uncertain) {
     f.verdict = 'unverified';
     f.reason = 'the first acquisition was recorded while held-lock state was unknown (its release may have been lost)';
+  } else if (rc.next.noContext) {
+    f.verdict = 'unverified';
+    f.reason = 'recorded without irq flags: the second acquisition may be an interrupt on the holder\'s CPU (a different context)';
   }
   return f;
 }

@@ -9,6 +9,7 @@ import { registerReplay } from './commands/replay.ts';
 import { registerCompareLockdep } from './commands/compareLockdep.ts';
 import { registerMerge } from './commands/merge.ts';
 import { registerDiff } from './commands/diff.ts';
+import { registerExport } from './commands/export.ts';
 
 const debug = process.argv.includes('--debug');
 
@@ -30,6 +31,7 @@ registerReplay(program);
 registerCompareLockdep(program);
 registerMerge(program);
 registerDiff(program);
+registerExport(program);
 
 async function main(): Promise<void> {
   try {

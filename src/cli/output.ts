@@ -3,13 +3,14 @@ import { CommanderError } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { renderText } from '../report/text.ts';
 import { renderJson } from '../report/json.ts';
+import { renderHtml } from '../report/html.ts';
 import type { ReplayResult } from '../report/result.ts';
 import { EXIT_DEADLOCK, EXIT_INPUT, EXIT_OK } from './exitCodes.ts';
 
 export type ReportRenderer = (r: ReplayResult) => string;
 
 /** Report renderers by --format name; html registers itself here too. */
-export const RENDERERS: Record<string, ReportRenderer> = { text: renderText, json: renderJson };
+export const RENDERERS: Record<string, ReportRenderer> = { text: renderText, json: renderJson, html: renderHtml };
 
 export function parseSize(v: string): number {
   const m = /^(\d+)([kKmMgG]?)[bB]?$/.exec(v);

@@ -24,6 +24,7 @@ import { GRAPH_SCHEMA, dependencyKey, serializeGraph, type GraphCapture, type Gr
 import { graphFromReplay } from './graphFromReplay.ts';
 import { readGraphInput } from './graphFileReader.ts';
 import { GraphUnion, foldGraph } from './mergeGraphs.ts';
+import { attachGraph } from './resultGraph.ts';
 import { fillKinds, graphResult, importGraph } from './importGraph.ts';
 
 export interface CaptureMeta {
@@ -106,6 +107,7 @@ export async function unionOf(graphPaths: string[], ...captured: (GraphFile | un
   fillKinds(graph, imp);
   const result = graphResult(imp);
   annotateProvenance(result, graph);
+  attachGraph(result, graph);
   return { result, graph };
 }
 
@@ -139,13 +141,15 @@ export function emptyGraph(): GraphFile {
  * inputs and without --save-graph it is exactly `plain` (runReplay).
  */
 export async function replayMaybeGraphs(
-  opts: RunOptions, g: { saveGraph?: string; capture?: string; kernel?: string }, plain: (o: RunOptions) => Promise<ReplayResult>,
+  opts: RunOptions, g: { saveGraph?: string; capture?: string; kernel?: string; format?: string }, plain: (o: RunOptions) => Promise<ReplayResult>,
 ): Promise<ReplayResult> {
   let anyGraph = false;
   for (const p of opts.inputs) if (await isGraphInput(p)) anyGraph = true;
-  if (!anyGraph && g.saveGraph === undefined) return plain(opts);
+  // The html report draws each cycle's neighbourhood: it needs the graph.
+  if (!anyGraph && g.saveGraph === undefined && g.format !== 'html') return plain(opts);
   const out = await replayWithGraphs(opts, { name: g.capture, kernel: g.kernel });
   if (g.saveGraph !== undefined) writeFileSync(g.saveGraph, serializeGraph(out.graph));
+  attachGraph(out.result, out.graph);
   return out.result;
 }
 

@@ -19,8 +19,7 @@ import type { DecodedFrame } from '../decode/decoder.ts';
 import type { DecodeContext } from '../decode/registry.ts';
 import type { FrameResult, FrameTask } from './parallelTypes.ts';
 import type { Profiler } from './profile.ts';
-
-export const DECODE_WORKER = new URL('../../workers/decodeFtrace.mjs', import.meta.url).href;
+import { decodeWorkerEntry } from './parallelWorkerEntry.ts';
 
 /** Frames in flight per worker: enough to keep workers busy while the main thread replays. */
 const IN_FLIGHT_PER_WORKER = 2;
@@ -55,12 +54,11 @@ export async function* decodeFtraceFrames(ctx: DecodeContext, hooks: FrameHooks 
 
   const workers = ctx.workers;
   const pool = new Piscina({
-    filename: hooks.workerFile ?? DECODE_WORKER,
+    filename: hooks.workerFile ?? (await decodeWorkerEntry()),
     minThreads: workers,
     maxThreads: workers,
     idleTimeout: 60_000,
     concurrentTasksPerWorker: 1,
-    resourceLimits: { maxYoungGenerationSizeMb: 4 },
   });
   const window = Math.max(2, Math.min(workers * IN_FLIGHT_PER_WORKER, Math.floor(IN_FLIGHT_BYTES / ctx.frameBytes)));
   const pending: { p: Promise<FrameResult>; firstLine: number }[] = [];

@@ -15,6 +15,11 @@ export const HeldFlags = {
    * been lost, so dependencies from it are not proof.
    */
   Uncertain: 16,
+  /**
+   * Acquired with hardirqs or BH off: its ENABLED_* usage may still be set by a
+   * later event of the context showing them on (mark_held_locks(), §4.4).
+   */
+  EnablePending: 32,
 } as const;
 
 export class HeldStack {

@@ -10,7 +10,7 @@ import type { EventBatch } from '../model/batch.ts';
 import type { GlobalStrings } from '../model/globalStrings.ts';
 import { Warnings } from '../decode/warnings.ts';
 import { LockClasses, MAX_SUBCLASSES, type WorkqueueModel } from '../analysis/lockClasses.ts';
-import { IrqUsage } from '../analysis/irqUsage.ts';
+import { IrqUsage, Usage } from '../analysis/irqUsage.ts';
 import { WorkqueueTracker } from '../analysis/workqueues.ts';
 import { CapacityTracker } from '../analysis/capacity.ts';
 import { DependencyGraph } from '../graph/dependencyGraph.ts';
@@ -68,6 +68,9 @@ export interface ReplayCounters {
 }
 
 const INTERRUPT = IrqBits.Hardirq | IrqBits.Softirq;
+const ENABLED_ALL = Usage.EnabledHardirq | Usage.EnabledSoftirq;
+/** ENABLED_x -> ENABLED_x_READ (the bit above it). */
+const readVariant = (m: number) => ((m & Usage.EnabledHardirq) << 1) | ((m & Usage.EnabledSoftirq) << 1);
 
 export class Replayer {
   readonly classes: LockClasses;
@@ -228,6 +231,7 @@ export class Replayer {
     }
     const ctx = (this.ctx = this.contextOfEvent());
     const st = this.contexts.stacks[ctx];
+    if (st.depth && !(irq & IrqBits.NoFlags)) this.markEnabledWhileHeld(st, irq);
     const isTry = (lf & LockFlags.Try) !== 0, isRead = (lf & LockFlags.Read) !== 0;
     const classes = this.classes;
     const validated = classes.isValidated(nameId);
@@ -278,7 +282,10 @@ export class Replayer {
       return;
     }
     const parent = st.depth ? st.chain[st.depth - 1] : 0;
-    st.push(cls, inst, nameId, flags, b.input, b.pos[i], b.tsNs[i], chainHash(parent, cls, inst, flags));
+    // Usage the acquisition could not set yet: irqs (or BH) were off, so enabling them while held sets it later.
+    const enabled = validated && !(irq & IrqBits.NoFlags) ? IrqUsage.bitsFor(irq, true, false) : ENABLED_ALL;
+    const pending = (enabled & ENABLED_ALL) !== ENABLED_ALL ? HeldFlags.EnablePending : 0;
+    st.push(cls, inst, nameId, flags | pending, b.input, b.pos[i], b.tsNs[i], chainHash(parent, cls, inst, flags));
     this.capacity.onDepth(st.depth, b.input, b.pos[i]);
   }
 
@@ -322,6 +329,26 @@ export class Replayer {
     }
     this.chainCache.set(key, record);
     this.capacity.onChain(this.chainCache.size, this.b.input, this.b.pos[this.row]);
+  }
+
+  /**
+   * The lower bound of mark_held_locks() (kernel-semantics §4.4): lockdep marks
+   * ENABLED_HARDIRQ/SOFTIRQ on every held lock when irqs/BH are enabled
+   * (lockdep_hardirqs_on_prepare(), lockdep_softirqs_on()). Without irq_enable
+   * events, a later event of the same context that shows irqs (or BH) on while
+   * the lock is still held proves it. Entries with uncertain history are skipped.
+   */
+  private markEnabledWhileHeld(st: HeldStack, irq: number): void {
+    const m = IrqUsage.bitsFor(irq, true, false);
+    if (!m) return;
+    for (let k = 0; k < st.depth; k++) {
+      const f = st.flags[k];
+      if (!(f & HeldFlags.EnablePending) || f & (HeldFlags.Uncertain | HeldFlags.Unvalidated)) continue;
+      const cls = st.cls[k];
+      const bits = f & HeldFlags.Read ? readVariant(m) : m;
+      if ((this.usage.usage(cls) & bits) !== bits) this.usage.mark(cls, bits, () => this.evidence(st));
+      if ((m & ENABLED_ALL) === ENABLED_ALL) st.flags[k] = f & ~HeldFlags.EnablePending;
+    }
   }
 
   /** (class, instance) pairs held below entry k: the candidate gate locks of a dependency. */
@@ -391,6 +418,7 @@ export class Replayer {
     }
     const ctx = (this.ctx = this.contextOfEvent());
     let st = this.contexts.stacks[ctx];
+    if (st.depth && !(b.irq[i] & IrqBits.NoFlags)) this.markEnabledWhileHeld(st, b.irq[i]);
     let k = st.find(inst, nameId);
     if (k < 0 && anyContext) {
       // A pseudo-lock released by another context (inode_dio_end() from the completion).

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runReplay, DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';
-import { MiniTrace, task, on, replay, findingsOf, classSet } from './miniTrace.ts';
+import { MiniTrace, task, on, replay, findingsOf, classSet, HEADER } from './miniTrace.ts';
 
 const TRACES = join(process.cwd(), '..', 'shared', 'traces');
 const IRQ = join(TRACES, 'irq_inversion', 'trace.txt.xz');
@@ -114,5 +114,30 @@ describe('irq-safe -> irq-unsafe (check_irq_usage())', () => {
     const [f] = findingsOf(await replay(t), 'irq-safe-unsafe');
     expect(f.classes).toEqual(['sirq_lock', 'plain_lock']);
     expect(f.evidence![0].role).toMatch(/SOFTIRQ-safe/);
+  });
+});
+
+describe('enabled while held (mark_held_locks() lower bound, §4.4)', () => {
+  const off = task('kthread_c', 103, 1, 'd...1');
+  const onFlags = on(off, { flags: '....1' });
+
+  it('a lock taken with irqs off, still held when the context shows irqs on, becomes HARDIRQ-unsafe', async () => {
+    const t = new MiniTrace();
+    t.touch(irq, 'timer_lock'); // IN-HARDIRQ-W
+    t.acq(off, 'timer_lock').acq(onFlags, 'other_lock').rel(onFlags, 'other_lock').rel(onFlags, 'timer_lock');
+    const r = await replay(t);
+    const [f] = findingsOf(r, 'inconsistent-irq-state');
+    expect(f.classes).toEqual(['timer_lock']);
+    expect(f.evidence![1].role).toMatch(/HARDIRQ-ON-W/);
+    // the event that showed irqs on while timer_lock was held: the other_lock acquire
+    expect(f.evidence![1].at.line).toBe(HEADER.length + 4);
+    expect(f.evidence![1].at.held).toEqual(['timer_lock']);
+  });
+
+  it('nothing when irqs come back on only after the release (spin_unlock_irq())', async () => {
+    const t = new MiniTrace();
+    t.touch(irq, 'timer_lock');
+    t.acq(off, 'timer_lock').acq(off, 'other_lock').rel(off, 'other_lock').rel(off, 'timer_lock').touch(onFlags, 'other_lock');
+    expect(findingsOf(await replay(t), 'inconsistent-irq-state')).toEqual([]);
   });
 });

@@ -116,19 +116,7 @@ describe('lost events', () => {
     return t;
   }
 
-  it('a cycle needing a dependency recorded after lost events on that CPU is unverified, with the reason', async () => {
-    const r = await replay(lostTrace(1, false));
-    const [f] = findingsOf(r, 'circular-dependency');
-    expect(f.verdict).toBe('unverified');
-    expect(f.reason).toMatch(/lock_a -> lock_b/);
-    expect(f.dependencies.find((d) => d.from === 'lock_a')!.uncertainOnly).toBe(true);
-  });
-
-  it('lost events on another CPU leave the context certain', async () => {
-    const r = await replay(lostTrace(0, false));
-    expect(findingsOf(r, 'circular-dependency')[0].verdict).toBe('deadlock');
-  });
-
+  // The unverified case itself and the other-CPU negative are in tests/replay/uncertainty.test.ts.
   it('once the context\'s stack has emptied, later dependencies are certain again', async () => {
     const r = await replay(lostTrace(1, true));
     expect(findingsOf(r, 'circular-dependency')[0].verdict).toBe('deadlock');

@@ -1,7 +1,12 @@
 /**
  * merge on real captures: abba cut in two (traces/abba-step1.txt.xz holds
  * lr1_abba's lr_mutex_a -> lr_mutex_b, traces/abba-step2.txt.xz lr2_abba's
- * lr_mutex_b -> lr_mutex_a; see traces/README.md for the cut): no cycle in
+ * lr_mutex_b -> lr_mutex_a). Cut from /work/shared/traces/abba/trace.txt.xz
+ * (185281 lines): the 12 header lines + line 48670 (`##### CPU 0 buffer
+ * started ####`) + lines 153497-161500 (insmod marker up to just before
+ * `lrtest: scenario abba step 2 begin`), and header + line 48670 + lines
+ * 161501-175974 (step 2 begin up to just before the rmmod marker); xz -9e.
+ * No cycle in
  * either alone, the cycle in the union with each dependency citing its
  * capture. Any order and grouping of inputs gives the same bytes.
  */

@@ -26,12 +26,8 @@ describe('text report header of a circular dependency', () => {
     ]);
   });
 
-  
-  // dependency, but the cycle is rotated smallest-class-first (graph recordCycle), so the
-  // closing edge (Finding.at / Cycle.closingEdge) can be anywhere. Here B->A is recorded
-  // first and A->B closes the cycle: lockdep prints "lr2_txt/101 is trying to acquire (B),
-  // already holding (A)"; lockreplay prints lr1_txt/100 acquiring (A) holding (B).
-  // Same in the reclaim and wq_flush goldens (tests/golden/reclaim.txt, wq_flush.txt).
+  // The cycle is rotated smallest-class-first, so the closing dependency can be anywhere in it:
+  // the header must name the acquisition that closed the cycle, as lockdep does.
   it('names the task whose acquisition closed the cycle (closing edge sorts first)', async () => {
     const r = await replay(new MiniTrace()
       .acq(t1, 'B').acq(t1, 'A').rel(t1, 'A').rel(t1, 'B')

@@ -18,7 +18,7 @@ export function registerMerge(program: Command): void {
     .description('merge graph files (or traces, each one capture) into one graph and report the union\'s lock-order problems')
     .argument('<graph...>', 'graph files (lockreplay/graph@1) or traces')
     .requiredOption('-o, --out <file>', 'write the merged graph here')
-    .addOption(new Option('--format <fmt>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--format <fmt>', 'report format').choices(['text', 'json', 'html']).default('text'))
     .action(async (paths: string[], o: { out: string; format: string }) => {
       const graphs: string[] = [];
       const captured: GraphFile[] = [];

@@ -12,7 +12,7 @@ export function registerReplay(program: Command): void {
   .command('replay')
   .description('replay traces (ftrace text, trace-cmd report; "-" reads stdin) and report lock-order problems')
   .argument('<trace...>', 'trace files, or - for stdin')
-  .addOption(new Option('--format <fmt>', 'report format').choices(['text', 'json']).default('text'))
+  .addOption(new Option('--format <fmt>', 'report format').choices(['text', 'json', 'html']).default('text'))
   .option('-o, --out <file>', 'write the report to a file')
   .option('--strict', 'exit 2 if any warning was raised')
   .option('--instance <name>', 'trace-cmd buffer instance to replay')

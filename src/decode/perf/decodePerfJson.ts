@@ -4,7 +4,7 @@
  * time, never the whole document. perf 6.1's export carries no tracepoint
  * fields; such a file is refused with what to run instead.
  */
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { parser } from 'stream-json';
 import { pick } from 'stream-json/filters/pick.js';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
@@ -34,10 +34,11 @@ export async function* decodePerfJson(ctx: DecodeContext): AsyncGenerator<Decode
       yield c;
     }
   }
-  const samples = Readable.from(counted())
-    .pipe(parser.asStream())
-    .pipe(pick.asStream({ filter: 'samples' }))
-    .pipe(streamArray.asStream());
+  // pipeline (not .pipe) so a parse error reaches the iteration below instead of escaping.
+  const samples = pipeline(
+    Readable.from(counted()), parser.asStream(), pick.asStream({ filter: 'samples' }), streamArray.asStream(),
+    () => {},
+  );
   const strings = new ByteInterner();
   const out = new BatchBuilder(SAMPLES_PER_BATCH);
   let warnings = new Warnings();
