@@ -53,13 +53,15 @@ if (existsSync(none)) {
 }
 
 /** Runs a command under /usr/bin/time -v; returns wall seconds and peak RSS (MB). */
-function timed(cmd: string[], shell = false): { sec: number; rssMb: number; status: number | null; stderr: string } {
+function timed(cmd: string[], shell = false): { sec: number; cpuSec: number; rssMb: number; status: number | null; stderr: string } {
   const argv = shell ? ['-v', 'sh', '-c', cmd[0]] : ['-v', ...cmd];
   const t = performance.now();
   const r = spawnSync('/usr/bin/time', argv, { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, CI: '1' } });
   const sec = (performance.now() - t) / 1000;
   const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  return { sec, rssMb: m ? Number(m[1]) / 1024 : NaN, status: r.status, stderr: r.stderr };
+  const user = /User time \(seconds\): ([\d.]+)/.exec(r.stderr), sys = /System time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const cpuSec = (user ? Number(user[1]) : NaN) + (sys ? Number(sys[1]) : NaN);
+  return { sec, cpuSec, rssMb: m ? Number(m[1]) / 1024 : NaN, status: r.status, stderr: r.stderr };
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -78,7 +80,8 @@ for (const inp of inputs) {
     const bps = inp.bytes / r.sec, eps = profile.events / r.sec;
     if (w === 1) eps1 = eps;
     runs[`workers${w}`] = {
-      wallSec: r2(r.sec), mbPerSec: r2(bps / 1e6), eventsPerSec: Math.round(eps), peakRssMb: r2(r.rssMb),
+      // cpuSec (user+sys of the whole process) does not depend on what else the machine runs; wall figures do.
+      wallSec: r2(r.sec), cpuSec: r2(r.cpuSec), mbPerSec: r2(bps / 1e6), eventsPerSec: Math.round(eps), peakRssMb: r2(r.rssMb),
       ratioToWc: r2(bps / wcBps), speedupVs1: r2(eps / eps1), profile,
     };
     process.stderr.write(`${inp.name} workers=${w}: ${r2(bps / 1e6)} MB/s, ${Math.round(eps)} events/s, ${r2(bps / wcBps)}x wc -l, peak RSS ${r2(r.rssMb)} MB\n`);
@@ -89,7 +92,8 @@ for (const inp of inputs) {
 rmSync(tmpReport, { force: true });
 
 const targets = { ratioToWcWith2Workers: 0.1, speedup2vs1: 1.6, peakRssMb: 256 };
-const out = { seed, sizes, cores: (await import('node:os')).availableParallelism(), targets, results };
+const loadAverage = (await import('node:os')).loadavg().map(r2);
+const out = { seed, sizes, loadAverageAtEnd: loadAverage, cores: (await import('node:os')).availableParallelism(), targets, results };
 const resultsDir = join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
 const file = join(resultsDir, `${small ? 'small' : 'full'}-seed${seed}.json`);

@@ -164,9 +164,10 @@ function finding(
     ],
     explanation:
       `${st.name}-safe -> ${st.name}-unsafe lock order: ${safeName} is taken in ${st.irq} context, ${unsafeName} is taken with ` +
-      `${st.irq}s enabled, and ${chain}. If a CPU holds ${unsafeName} with ${st.irq}s enabled while another holds ${safeName} ` +
-      `and waits for ${unsafeName}, an ${st.irq} on the first CPU that takes ${safeName} deadlocks both. ` +
-      `Fix: take ${unsafeName} with ${st.irq}s disabled everywhere (spin_lock_irqsave()/spin_lock_bh()), or break the dependency.`,
+      `${st.irq}s enabled, and the dependency chain ${chain} exists. If one CPU holds ${unsafeName} with ${st.irq}s enabled while ` +
+      `another holds ${safeName} and waits for it, a ${st.irq} on the first CPU that takes ${safeName} deadlocks both. ` +
+      `Fix: take ${unsafeName} with ${st.irq}s disabled everywhere (${st.irq === 'hardirq' ? 'spin_lock_irqsave()' : 'spin_lock_bh()'}), ` +
+      `or break the dependency.`,
     at,
   };
   if (!clean) {

@@ -21,6 +21,8 @@ export interface DecodeContext {
   maxLineBytes: number;
   /** trace-cmd buffer instance requested by the user. */
   instance?: string;
+  /** Extra event names to keep as EventKind.Custom (pseudo-lock rules). */
+  customEvents?: readonly string[];
   /** Worker count requested (decoders that parallelise may use it). */
   workers: number;
   /** Set by the decoder: what the input summary should say. */

@@ -19,13 +19,14 @@ import { detectFormat, FORMATS_TRIED } from '../decode/detectFormat.ts';
 import { Replayer } from '../replay/replayer.ts';
 import { buildResult, type ReplayResult } from '../report/result.ts';
 import { DEFAULT_RUN_OPTIONS, type InputSummary, type RunOptions } from '../pipeline/runReplay.ts';
-import type { FindingDependency } from '../analysis/findings.ts';
-import { GRAPH_SCHEMA, dependencyKey, serializeGraph, type GraphCapture, type GraphFile } from './graphFile.ts';
+import { compareFindings, type Finding, type FindingDependency } from '../analysis/findings.ts';
+import { GRAPH_SCHEMA, dependencyKey, serializeGraph, type GraphCapture, type GraphEvidence, type GraphFile } from './graphFile.ts';
+import { readProcLockdep, type LockdepGraph } from '../decode/lockdep/procLockdep.ts';
 import { graphFromReplay } from './graphFromReplay.ts';
 import { readGraphInput } from './graphFileReader.ts';
 import { GraphUnion, foldGraph } from './mergeGraphs.ts';
 import { attachGraph } from './resultGraph.ts';
-import { fillKinds, graphResult, importGraph } from './importGraph.ts';
+import { citeInput, fillKinds, graphResult, importGraph } from './importGraph.ts';
 
 export interface CaptureMeta {
   /** Capture name; default: the trace inputs' names joined by " + ". */
@@ -129,7 +130,38 @@ export async function replayWithGraphs(opts: RunOptions, meta: CaptureMeta): Pro
   for (const p of opts.inputs) ((await isGraphInput(p)) ? graphs : traces).push(p);
   const captured = traces.length ? await replayCapture({ ...opts, inputs: traces }, meta) : undefined;
   if (!graphs.length && captured) return captured;
-  return unionOf(graphs, captured?.graph);
+  const union = await unionOf(graphs, captured?.graph);
+  if (captured) keepTraceOnlyFindings(union.result, captured);
+  return union;
+}
+
+/**
+ * Recursive locking and inconsistent irq state need the acquisitions, which
+ * graph files do not carry: when traces are replayed beside graph files, the
+ * traces' own findings of those kinds are kept, their evidence renamed to the
+ * union's inputs (`capture: input`).
+ */
+function keepTraceOnlyFindings(result: ReplayResult, captured: GraphReplayOutcome): void {
+  const capture = captured.graph.captures[0];
+  const rename = (name: string) => citeInput(capture.name, name);
+  const indexOf = new Map(result.inputs.map((inp, i) => [inp.name, i]));
+  for (const f of captured.result.findings) {
+    if (f.kind === 'circular-dependency') continue;
+    const copy: Finding = JSON.parse(JSON.stringify(f));
+    delete copy.lockdepWouldReportFirst;
+    for (const e of copy.evidence ?? []) e.at.input = rename(e.at.input);
+    for (const d of copy.dependencies) {
+      d.first.input = rename(d.first.input);
+      if (d.firstClean) d.firstClean.input = rename(d.firstClean.input);
+    }
+    const inp = captured.result.inputs[f.at.input];
+    copy.at = { input: inp ? indexOf.get(rename(inp.name)) ?? result.inputs.length : result.inputs.length, pos: f.at.pos };
+    result.findings.push(copy);
+  }
+  result.findings.sort(compareFindings);
+  for (const f of result.findings) delete f.lockdepWouldReportFirst;
+  const first = result.findings.find((f) => f.verdict === 'deadlock');
+  if (first) first.lockdepWouldReportFirst = true;
 }
 
 export function emptyGraph(): GraphFile {
@@ -155,6 +187,12 @@ export async function replayMaybeGraphs(
 
 /** One input as a graph: a graph file as it is, a trace replayed as one capture (named by its path). */
 export async function graphOfInput(path: string, opts: Omit<RunOptions, 'inputs'> = DEFAULT_RUN_OPTIONS): Promise<GraphFile> {
+  if (path !== '-') {
+    const input = await openInput(path);
+    const format = detectFormat(input.head)?.format;
+    await input.chunks[Symbol.asyncIterator]().return?.();
+    if (format === 'lockdep') return graphOfProcLockdep(input.name, await readProcLockdep(path));
+  }
   if (await isGraphInput(path)) {
     const u = new GraphUnion();
     const input = await openInput(path);
@@ -165,4 +203,24 @@ export async function graphOfInput(path: string, opts: Omit<RunOptions, 'inputs'
     return g;
   }
   return (await replayCapture({ ...opts, inputs: [path] }, {})).graph;
+}
+
+/**
+ * The kernel's own graph (/proc/lockdep, decode/lockdep) as a graph file, for
+ * `diff`: classes and direct dependencies only. It says nothing about when a
+ * dependency was recorded, so each one's evidence names the dump with line 0
+ * and context "/proc/lockdep", and its read kinds are unknown (taken as E->E).
+ */
+export function graphOfProcLockdep(name: string, lg: LockdepGraph): GraphFile {
+  const ev: GraphEvidence = { capture: name, input: name, line: 0, ts: '0.000000', cpu: 0, pid: 0, comm: '', context: '/proc/lockdep', held: [] };
+  const classes = new Map<string, GraphFile['classes'][number]>();
+  for (const c of lg.classes) if (!classes.has(c.name)) classes.set(c.name, { name: c.name, usageBits: 0, usage: [], written: true, read: false });
+  const deps = new Map<string, GraphFile['dependencies'][number]>();
+  for (const d of lg.dependencies) {
+    for (const n of [d.from, d.to]) if (!classes.has(n)) classes.set(n, { name: n, usageBits: 0, usage: [], written: true, read: false });
+    deps.set(dependencyKey(d.from, d.to), { from: d.from, to: d.to, count: 1, clean: 1, combos: 1, kinds: ['E->E'], first: ev, firstClean: ev, gates: [], captures: [name] });
+  }
+  const u = new GraphUnion();
+  foldGraph(u, { schema: GRAPH_SCHEMA, captures: [{ name, inputs: [{ name, positions: 'line' }] }], classes: [...classes.values()], dependencies: [...deps.values()] }, name);
+  return u.toGraph();
 }

@@ -94,18 +94,15 @@ async function replayInput(
   if (!decode) throw new InputError(input.name, { byte: 0 }, `${detection.format} input is recognised but cannot be replayed yet`);
   const ctx: DecodeContext = {
     index, input, detection, frameBytes: opts.frameBytes, maxLineBytes: opts.maxLineBytes, instance: opts.instance,
-    workers: opts.workers, summary: { positions: 'line', bytes: 0, notes: [] },
+    workers: opts.workers, customEvents: replayer.pseudo?.customEvents, summary: { positions: 'line', bytes: 0, notes: [] },
   };
-  // ftrace text goes through pipeline/parallelDecode (inline or on workers, same batches).
+  // ftrace text goes through pipeline/parallelDecode (inline or on workers; it remaps strings itself).
   const ftrace = decode === decodeFtraceText;
-  const frames = ftrace ? decodeFtraceFrames(ctx, { profiler: prof, workerFile: opts.workerFile }) : decode(ctx);
-  // Worker batches each carry their strings from ID 1 (fresh decoder per frame): fresh remap per batch.
-  const perBatchRemap = ftrace && opts.workers > 1;
-  let remap = new LocalRemap(strings);
+  const frames = ftrace ? decodeFtraceFrames(ctx, strings, { profiler: prof, workerFile: opts.workerFile }) : decode(ctx);
+  const remap = ftrace ? undefined : new LocalRemap(strings);
   for await (const d of frames) {
     let t = prof?.start();
-    if (perBatchRemap) remap = new LocalRemap(strings);
-    remap.apply(d.batch);
+    remap?.apply(d.batch);
     addStats(stats, d.stats);
     warnings.merge(d.warnings);
     if (prof && t) {

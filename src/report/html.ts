@@ -184,8 +184,7 @@ const CLIENT = `
         {selector:'edge[cycle = 1]', style:{'width':3,'line-color':'#c92a2a','target-arrow-color':'#c92a2a','label':'data(label)','font-size':8}},
         {selector:':selected', style:{'border-color':'#1971c2','border-width':4}}
       ],
-      layout: {name:'cose', randomize:false, animate:false, nodeRepulsion: function(){ return 8000; }},
-      wheelSensitivity: 0.3
+      layout: {name:'cose', randomize:false, animate:false, nodeRepulsion: function(){ return 8000; }}
     });
     cy.on('tap', 'node', function(evt){
       var n = byId[evt.target.id()];

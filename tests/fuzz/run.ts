@@ -2,7 +2,10 @@
  * `npm run fuzz`: mutation fuzzing of every decoder in src/decode/registry.ts
  * DECODERS (generic: whatever formats are registered when it runs).
  *
- *   npm run fuzz -- [--cases N] [--workers W] [--budget-ms B] [--format F] [--salt S]
+ *   npm run fuzz -- [--cases N] [--heavy-cases N] [--workers W] [--budget-ms B] [--format F] [--salt S]
+ *
+ * --cases (default 1,000,000) applies to line-based formats; whole-document
+ * formats (trace.dat, perf JSON) run --heavy-cases (default 20,000).
  *
  * Seeds per format: line-aligned windows of the real captures under
  * ../shared/traces (those whose content detectFormat() assigns to the format),
@@ -47,6 +50,9 @@ const BUDGET_MS = arg('--budget-ms', 5000);
 const SALT = arg('--salt', 0x5eed);
 const ONLY = argStr('--format');
 const SEED_BYTES = 512 * 1024;
+/** Whole-document formats (a case copies and parses a 512 KB seed): fewer cases by default, see --heavy-cases. */
+const WHOLE_DOCUMENT = new Set<TraceFormat>(['trace-dat', 'perf-json', 'graph']);
+const HEAVY_CASES = arg('--heavy-cases', 20_000);
 
 /** Line-aligned windows of 256 B .. 8 KB of a text, plus its head (headers). */
 function windows(text: Buffer, max: number): Buffer[] {
@@ -106,20 +112,21 @@ interface FormatReport {
   seeds: number;
 }
 
-async function fuzzFormat(format: TraceFormat, seeds: Buffer[]): Promise<FormatReport> {
+async function fuzzFormat(format: TraceFormat, seeds: Buffer[], CASES: number): Promise<FormatReport> {
   const t0 = Date.now();
   const crashDir = join(tmpdir(), 'lockreplay-fuzz');
   let crashes = 0, hangs = 0, slow = 0, done = 0;
   const per = Math.ceil(CASES / WORKERS);
   const ranges: [number, number][] = [];
   for (let w = 0; w < WORKERS; w++) ranges.push([w * per, Math.min(CASES, (w + 1) * per)]);
-  let lastPrint = Date.now();
+  const live: Float64Array[] = [];
   const shownCrashes = new Set<string>();
 
   async function runRange(from: number, to: number): Promise<void> {
     while (from < to) {
       const progress = new SharedArrayBuffer(8 * 5);
       const p = new Float64Array(progress);
+      live.push(p);
       p[0] = from;
       p[1] = Date.now();
       const job: WorkerJob = { format, seeds, from, to, salt: SALT, budgetMs: BUDGET_MS, progress };
@@ -167,6 +174,7 @@ async function fuzzFormat(format: TraceFormat, seeds: Buffer[]): Promise<FormatR
         });
       });
       done += p[2];
+      live.splice(live.indexOf(p), 1);
       if (outcome.hungAt !== undefined && p[0] + 1 < to + 1 && p[2] < to - from) {
         hangs++;
         console.error(`HANG ${format} case ${outcome.hungAt} (over ${BUDGET_MS * 2} ms); reproduce: buildCase(seeds, ${outcome.hungAt}, ${SALT})`);
@@ -175,14 +183,14 @@ async function fuzzFormat(format: TraceFormat, seeds: Buffer[]): Promise<FormatR
       } else {
         from = to;
       }
-      if (Date.now() - lastPrint > 10_000) {
-        lastPrint = Date.now();
-        console.log(`  ${format}: ~${done} cases so far`);
-      }
     }
   }
-  // Progress while running: sum of the live counters is not kept across restarts, so print per finished range.
+  const ticker = setInterval(() => {
+    const n = done + live.reduce((a, p) => a + p[2], 0);
+    console.log(`  ${format}: ${n} cases, ${crashes} crashes, ${hangs} hangs, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }, 30_000);
   await Promise.all(ranges.map(([a, b]) => runRange(a, b)));
+  clearInterval(ticker);
   return { format, cases: done, crashes, hangs, slow, seconds: (Date.now() - t0) / 1000, seeds: seeds.length };
 }
 
@@ -190,7 +198,7 @@ async function main(): Promise<void> {
   const formats = (Object.keys(DECODERS) as TraceFormat[]).filter((f) => !ONLY || f === ONLY);
   const fromCaptures = captureSeeds();
   const gen = generatedFtraceSeeds();
-  console.log(`fuzz: ${CASES} cases per decoder, ${WORKERS} workers, budget ${BUDGET_MS} ms/case, decoders: ${formats.join(', ')}`);
+  console.log(`fuzz: ${CASES} cases per line-based decoder (${Math.min(CASES, HEAVY_CASES)} per whole-document one), ${WORKERS} workers, budget ${BUDGET_MS} ms/case, decoders: ${formats.join(', ')}`);
   const reports: FormatReport[] = [];
   for (const format of formats) {
     let seeds = fromCaptures.get(format) ?? [];
@@ -199,7 +207,7 @@ async function main(): Promise<void> {
       // no capture of this format here: fuzz it with every text seed we have
       seeds = [...gen, ...[...fromCaptures.values()].flat()];
     }
-    const r = await fuzzFormat(format, seeds);
+    const r = await fuzzFormat(format, seeds, WHOLE_DOCUMENT.has(format) ? Math.min(CASES, HEAVY_CASES) : CASES);
     reports.push(r);
     console.log(`fuzz ${r.format}: ${r.cases} cases (${r.seeds} seeds), ${r.crashes} crashes, ${r.hangs} hangs, ${r.slow} slow, ${r.seconds.toFixed(1)} s`);
   }

@@ -16,6 +16,8 @@ const CLI = join(ROOT, 'bin/lockreplay.js');
 const STEP1 = join(ROOT, 'traces/abba-step1.txt.xz');
 const SHARED = resolve(ROOT, '../shared/traces');
 const NONE = join(SHARED, 'k6.12/none/trace.txt.xz');
+const NONE61 = join(SHARED, 'none/trace.txt.xz');
+const ABBA61 = join(SHARED, 'abba/trace.txt.xz');
 const ABBA = join(SHARED, 'k6.12/abba/trace.txt.xz');
 let dir = '';
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'lockreplay-diff-')); });
@@ -100,5 +102,35 @@ describe('diff', () => {
     const back = cli('diff', ga, gn, '--format', 'json');
     expect(back.status).toBe(0);
     expect(JSON.parse(back.stdout).cycles.fixed.map((c: { classes: string[] }) => c.classes)).toContainEqual(['lr_mutex_a', 'lr_mutex_b']);
+  });
+
+  it.skipIf(!existsSync(NONE61) || !existsSync(ABBA61))('none -> abba (6.1, traces directly): the ABBA is new, nothing the module does is removed', () => {
+    const p = cli('diff', NONE61, ABBA61, '--format', 'json');
+    expect(p.stderr).toBe('');
+    expect(p.status).toBe(1);
+    const d = JSON.parse(p.stdout);
+    const pairs = d.dependencies.added.map((x: { from: string; to: string }) => `${x.from} -> ${x.to}`);
+    expect(pairs).toContain('lr_mutex_a -> lr_mutex_b');
+    expect(pairs).toContain('lr_mutex_b -> lr_mutex_a');
+    expect(d.cycles.introduced.map((c: { classes: string[] }) => c.classes)).toEqual([['lr_mutex_a', 'lr_mutex_b']]);
+    const intro = d.cycles.introduced[0];
+    expect(intro.verdict).toBe('deadlock');
+    for (const dep of intro.dependencies) expect(dep.first.input).toBe(ABBA61);
+    // Only the none scenario's own module work (lr_irq_lock, lr_wq...) may disappear, never abba's mutex pair.
+    expect(d.dependencies.removed.filter((x: { from: string; to: string }) => /lr_mutex_b/.test(x.from + x.to))).toEqual([]);
+  });
+
+  const LOCKDEP61 = join(SHARED, 'abba/lockdep.txt');
+  it.skipIf(!existsSync(LOCKDEP61))('reads /proc/lockdep dumps: a dump against itself is empty; against the trace the module\'s cycle is new', () => {
+    const same = cli('diff', LOCKDEP61, LOCKDEP61, '--format', 'json');
+    expect(same.stderr).toBe('');
+    expect(same.status).toBe(0);
+    const d = JSON.parse(same.stdout);
+    expect(isEmptyDiff(d)).toBe(true);
+    // The dump was taken after rmmod, which zaps the module's classes: lr_* exist only in the trace.
+    const p = cli('diff', LOCKDEP61, join(ROOT, 'traces/abba-step1.txt.xz'), '--format', 'json');
+    expect(p.status).toBe(0);
+    const added = JSON.parse(p.stdout).dependencies.added.map((x: { from: string; to: string }) => `${x.from} -> ${x.to}`);
+    expect(added).toContain('lr_mutex_a -> lr_mutex_b');
   });
 });

@@ -59,6 +59,7 @@ describe('graph file', () => {
     const p2 = cli('replay', t, '--save-graph', join(dir, 'w2.json'));
     expect(p1.stderr).toBe('');
     expect(p1.status).toBe(1);
+    expect(p2.status).toBe(1);
     const g1 = readFileSync(join(dir, 'w1.json'), 'utf8');
     expect(readFileSync(join(dir, 'w2.json'), 'utf8')).toBe(g1);
     expect(await reread(join(dir, 'w1.json'))).toBe(g1);
@@ -69,6 +70,17 @@ describe('graph file', () => {
     expect([...names].sort()).toEqual(names);
     // __proto__ stayed a name, not a prototype.
     expect(parsed.dependencies.some((x: { from: string }) => x.from === '__proto__')).toBe(true);
+  });
+
+  it('real captures round-trip byte for byte, also xz-compressed', async () => {
+    for (const t of ['abba-step1', 'abba-step2']) {
+      const g = join(dir, `${t}.json`);
+      expect(cli('replay', join(ROOT, `traces/${t}.txt.xz`), '--save-graph', g, '--capture', t).status).toBe(0);
+      const text = readFileSync(g, 'utf8');
+      expect(await reread(g)).toBe(text);
+      const xz = spawnSync('xz', ['-k', '-f', g]);
+      if (xz.status === 0) expect(await reread(`${g}.xz`)).toBe(text);
+    }
   });
 
   it('--save-graph does not change the report', () => {
@@ -85,7 +97,7 @@ describe('graph file', () => {
     const fromGraph = cli('replay', join(dir, 'w4.json'), '--format', 'json');
     expect(fromGraph.status).toBe(1);
     const findings = JSON.parse(fromGraph.stdout).findings;
-    const cycles = (fs: { kind: string }[]) => fs.filter((f) => f.kind === 'circular-dependency');
+    const cycles = (fs: { kind: string; verdict: string }[]) => fs.filter((f) => f.kind === 'circular-dependency');
     // Provenance is added on graph reports; everything else must match.
     for (const f of findings) for (const dep of f.dependencies) delete dep.captures;
     expect(cycles(findings)).toEqual(cycles(fromTrace.findings));

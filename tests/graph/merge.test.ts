@@ -22,6 +22,7 @@ const STEP1 = join(ROOT, 'traces/abba-step1.txt.xz');
 const STEP2 = join(ROOT, 'traces/abba-step2.txt.xz');
 const SHARED = resolve(ROOT, '../shared/traces');
 const RECLAIM = join(SHARED, 'reclaim/trace.txt.xz');
+const PSEUDO_AA = join(SHARED, 'pseudo_aa/trace.txt.xz');
 let dir = '';
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'lockreplay-merge-')); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -79,6 +80,16 @@ describe('merge', () => {
     expect(JSON.parse(p.stdout).findings.filter(isAbba)).toHaveLength(1);
   });
 
+  it.skipIf(!existsSync(PSEUDO_AA))('replay of a trace beside a graph keeps the trace\'s recursion finding', () => {
+    const g1 = saveGraph(STEP1, 'abba-step1');
+    const alone = JSON.parse(cli('replay', PSEUDO_AA, '--format', 'json').stdout).findings.filter((f: { kind: string }) => f.kind === 'recursive-locking');
+    expect(alone.length).toBeGreaterThan(0);
+    const p = cli('replay', PSEUDO_AA, g1, '--format', 'json');
+    expect(p.status).toBe(1);
+    const mixed = JSON.parse(p.stdout).findings.filter((f: { kind: string }) => f.kind === 'recursive-locking');
+    expect(mixed.map((f: { classes: string[]; verdict: string }) => [f.classes, f.verdict])).toEqual(alone.map((f: { classes: string[]; verdict: string }) => [f.classes, f.verdict]));
+  });
+
   it('refuses the same capture twice (its counts would double)', () => {
     const g1 = saveGraph(STEP1, 'abba-step1');
     const p = cli('merge', g1, g1, '-o', join(dir, 'dup.json'));
@@ -93,7 +104,8 @@ describe('merge', () => {
       expect(p.stderr).toBe('');
       return { file: readFileSync(join(dir, out), 'utf8'), report: p.stdout, status: p.status };
     };
-    const ab = merge('ab.json', A, B), bc = merge('bc.json', B, C);
+    const ab = merge('ab.json', A, B);
+    merge('bc.json', B, C);
     const variants = [
       merge('abc.json', A, B, C),
       merge('cab.json', C, A, B),

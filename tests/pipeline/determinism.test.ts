@@ -6,6 +6,7 @@ import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DEFAULT_RUN_OPTIONS, runReplay } from '../../src/pipeline/runReplay.ts';
 import { renderJson } from '../../src/report/json.ts';
 import { writeTrace } from '../../bench/generate.ts';
@@ -54,4 +55,20 @@ describe.skipIf(!existsSync(ABBA))('real capture (abba)', () => {
     for (const c of CHUNKS) expect(await report(ABBA, 2, c), `workers=2 chunk=${c}`).toBe(base);
     expect(await report(ABBA, 1, 1 << 10), 'workers=1 chunk=1K').toBe(base);
   }, 300_000);
+});
+
+describe('worker decoded frames out of order', () => {
+  it('falls back to decoding those frames on the main thread, same bytes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockreplay-misorder-'));
+    try {
+      const path = join(dir, 't.txt');
+      writeTrace(path, { seed: 99, bytes: 200_000, cpus: 4, tasks: 12 });
+      const base = await report(path, 1, 4 << 10);
+      const workerFile = pathToFileURL(resolve(import.meta.dirname, 'misorderWorker.fixture.mjs')).href;
+      const r = await runReplay({ ...DEFAULT_RUN_OPTIONS, inputs: [path], workers: 2, frameBytes: 4 << 10, workerFile });
+      expect(renderJson(r)).toBe(base);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

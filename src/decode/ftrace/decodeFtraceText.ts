@@ -8,7 +8,7 @@ export async function* decodeFtraceText(ctx: DecodeContext): AsyncGenerator<Deco
   const det = ctx.detection;
   const instance = ctx.instance ?? (det.instanceMode ? det.firstInstance : undefined);
   if (instance !== undefined) ctx.summary.instance = instance;
-  const decoder = new FtraceTextDecoder(ctx.index, { instanceMode: !!det.instanceMode, instance, maxLineBytes: ctx.maxLineBytes });
+  const decoder = new FtraceTextDecoder(ctx.index, { instanceMode: !!det.instanceMode, instance, maxLineBytes: ctx.maxLineBytes, customEvents: ctx.customEvents });
   for await (const frame of frameLines(ctx.input.chunks, ctx.frameBytes, ctx.maxLineBytes)) {
     ctx.summary.bytes += frame.buf.length;
     yield decoder.decode(frame.buf, frame.firstLine);

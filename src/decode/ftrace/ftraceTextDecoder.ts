@@ -62,6 +62,12 @@ export class FtraceTextDecoder {
       stats.lines++;
       if (e - s > maxLine) {
         warnings.add('long-line', input, line, `${e - s} bytes`);
+      } else if (next === n && buf[n - 1] !== 0x0a && !isBlank(buf, s, e)) {
+        // Robustness fix: frames are whole lines, so only the input's very last
+        // line can lack its newline, and the kernel ends every line with one: the
+        // capture was cut off here. Decoding the stub could invent a lock class
+        // from a cut-off name (e.g. "&dentry->d_lo"), so it is counted and skipped.
+        warnings.add('truncated-record', input, line, `last line has no newline (${e - s} bytes; input cut off?)`);
       } else {
         this.decodeLine(buf, s, e, line, out, strings, f, warnings, stats);
       }
@@ -141,6 +147,11 @@ function isCustom(names: Uint8Array[], b: Uint8Array, s: number, e: number): boo
     return true;
   }
   return false;
+}
+
+function isBlank(b: Uint8Array, s: number, e: number): boolean {
+  for (let k = s; k < e; k++) if (b[k] !== 0x20 && b[k] !== 0x09 && b[k] !== 0x0d) return false;
+  return true;
 }
 
 function trimComm(b: Uint8Array, s: number, e: number): number {

@@ -1,0 +1,74 @@
+/**
+ * Regenerates tests/robustness/corpus/ from the real abba capture:
+ *   node --import tsx tests/robustness/makeCorpus.ts
+ * Deterministic (no randomness); every file stays under 100 KB. How each file
+ * is made is recorded in manifest.json next to its expected outcome, which is
+ * maintained by hand there (this script only rewrites the `made` fields and
+ * the files).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, 'corpus');
+const src = resolve(here, '..', '..', '..', 'shared', 'traces', 'abba', 'trace.txt.xz');
+if (!existsSync(src)) throw new Error(`capture not found: ${src}`);
+mkdirSync(out, { recursive: true });
+
+const sh = (cmd: string, input?: Buffer): Buffer => {
+  const r = spawnSync('sh', ['-c', cmd], { input, maxBuffer: 64 << 20 });
+  if (r.status !== 0 && !cmd.includes('head')) throw new Error(`${cmd}: ${r.stderr}`);
+  return r.stdout;
+};
+
+// The capture's header plus its first 400 lines: ~40 KB of real trace text.
+const head = sh(`xz -dc "${src}" | head -n 412`);
+const lines = head.toString('latin1').split('\n');
+const headerLines = lines.filter((l) => l.startsWith('#')).length;
+const body = lines.slice(headerLines).filter((l) => l.length);
+const header = lines.slice(0, headerLines).join('\n') + '\n';
+const text = (ls: string[]) => Buffer.from(ls.join('\n') + '\n', 'latin1');
+const slice = text([...lines.slice(0, headerLines), ...body.slice(0, 400)]);
+
+const made: Record<string, string> = {};
+function put(name: string, data: Buffer, how: string): void {
+  if (data.length >= 100 * 1024) throw new Error(`${name} is ${data.length} bytes (limit 100 KB)`);
+  writeFileSync(join(out, name), data);
+  made[name] = how;
+}
+
+put('slice.txt', slice, 'abba trace.txt: header + first 400 event lines');
+put('truncated-mid-line.txt', slice.subarray(0, slice.lastIndexOf('\n', slice.length - 2) + 40), 'slice.txt cut 40 bytes into its last line (no final newline)');
+const xz = sh('xz -c -6', slice);
+put('slice.txt.xz', xz, 'slice.txt | xz -6');
+put('truncated.txt.xz', xz.subarray(0, Math.floor(xz.length * 0.6)), 'slice.txt.xz cut at 60% of its bytes');
+const corrupt = Buffer.from(xz);
+for (let k = 0; k < 16; k++) corrupt[Math.floor(corrupt.length / 2) + k] ^= 0x5a;
+put('corrupt.txt.xz', corrupt, 'slice.txt.xz with 16 bytes in the middle XORed with 0x5a');
+put('slice.txt.gz', gzipSync(slice), 'slice.txt gzip');
+{ const gz = gzipSync(slice); put('truncated.txt.gz', gz.subarray(0, Math.floor(gz.length * 0.6)), 'slice.txt.gz cut at 60% of its bytes'); }
+const zst = sh('zstd -q -c', slice);
+put('slice.txt.zst', zst, 'slice.txt | zstd');
+put('truncated.txt.zst', zst.subarray(0, Math.floor(zst.length * 0.6)), 'slice.txt.zst cut at 60% of its bytes');
+put('concatenated.txt', Buffer.concat([slice, slice]), 'slice.txt twice (cat a b): the second header sits mid-file and time goes backwards');
+put('concatenated.txt.xz', Buffer.concat([xz, xz]), 'slice.txt.xz twice (two xz streams)');
+put('mislabelled-json.txt', Buffer.from(JSON.stringify({ hello: 'world', events: [1, 2, 3] }) + '\n'), 'a JSON document named .txt');
+put('mislabelled-binary.txt', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 37 + 11) & 0xff))]), 'an ELF-like binary (deterministic bytes) named .txt');
+put('empty.txt', Buffer.alloc(0), 'zero bytes');
+{
+  const ls = [...lines.slice(0, headerLines), ...body.slice(0, 400)];
+  for (const k of [20, 100, 250]) ls[headerLines + k] = ls[headerLines + k].slice(0, 30) + '\0\0\0\0' + ls[headerLines + k].slice(34);
+  put('nul-bytes.txt', text(ls), 'slice.txt with 4 NUL bytes over columns 30-33 of event lines 21, 101 and 251 (the timestamp)');
+}
+put('crlf.txt', Buffer.from(slice.toString('latin1').replace(/\n/g, '\r\n'), 'latin1'), 'slice.txt with CRLF line ends');
+put('header-only.txt', Buffer.from(header, 'latin1'), 'abba trace.txt header lines only, no events');
+put('garbage-lines.txt', text([...lines.slice(0, headerLines), ...body.slice(0, 100), 'this is not a trace line', '\u00ff\u00fe garbage', ...body.slice(100, 200)]), 'slice with two garbage lines after event line 100');
+
+const manifestPath = join(out, 'manifest.json');
+const manifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : { cases: [] };
+for (const c of manifest.cases as { file: string; made?: string }[]) if (made[c.file]) c.made = made[c.file];
+writeFileSync(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+console.log(Object.keys(made).join('\n'));
