@@ -96,6 +96,7 @@ const loadAverage = (await import('node:os')).loadavg().map(r2);
 const out = { seed, sizes, loadAverageAtEnd: loadAverage, cores: (await import('node:os')).availableParallelism(), targets, results };
 const resultsDir = join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
-const file = join(resultsDir, `${small ? 'small' : 'full'}-seed${seed}.json`);
+const label = arg('--sizes') ? `sizes-${arg('--sizes')}` : small ? 'small' : 'full';
+const file = join(resultsDir, `${label}-seed${seed}.json`);
 writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
 process.stderr.write(`wrote ${file}\n`);

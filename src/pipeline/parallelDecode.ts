@@ -49,7 +49,7 @@ export async function* decodeFtraceFrames(ctx: DecodeContext, strings: GlobalStr
   const instance = ctx.instance ?? (det.instanceMode ? det.firstInstance : undefined);
   if (instance !== undefined) ctx.summary.instance = instance;
   // Keep in step with decode/ftrace/decodeFtraceText.ts (one options object for both paths and the workers).
-  const opts: FtraceTextOptions = { instanceMode: !!det.instanceMode, instance, maxLineBytes: ctx.maxLineBytes };
+  const opts: FtraceTextOptions = { instanceMode: !!det.instanceMode, instance, maxLineBytes: ctx.maxLineBytes, customEvents: ctx.customEvents ? [...ctx.customEvents] : undefined };
   const prof = hooks.profiler;
   const chunks = prof ? prof.timeChunks(ctx.input.chunks) : ctx.input.chunks;
   const frames = timedFrames(frameLines(chunks, ctx.frameBytes, ctx.maxLineBytes), prof);

@@ -24,7 +24,12 @@ export class RandomAccess {
 
   static async open(input: OpenedInput): Promise<RandomAccess> {
     if (input.compression === 'none' && input.name !== '<stdin>') {
-      const fd = openSync(input.name, 'r');
+      let fd: number;
+      try {
+        fd = openSync(input.name, 'r');
+      } catch (e) {
+        throw new InputError(input.name, undefined, `cannot reopen for random access (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
       const st = fstatSync(fd);
       if (st.isFile()) return new RandomAccess(input.name, fd, st.size, undefined);
       closeSync(fd); // a pipe or device: fall through to the temp copy

@@ -1,0 +1,87 @@
+/**
+ * Bounded resources: hostile sizes complete, with bounded memory, and say what
+ * they dropped through the limit warnings ('long-line', 'depth-limit',
+ * 'cycle-limit'). Inputs are streamed from generators, never written whole.
+ * Heavier variants run in `npm run fuzz -- --heavy` (tests/fuzz/streams.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_REPLAY_OPTIONS } from '../../src/replay/replayer.ts';
+import { HEADER } from '../fuzz/traceGen.ts';
+import { chunksOf, cycleRich, deepContext, distinctNames, giantLine, line, replayStream } from '../fuzz/streams.ts';
+import { assertCleanStderr, runCli } from './cli.ts';
+
+describe('bounded resources', () => {
+  it('a single 1 GB line is one long-line warning, costs about the line limit in memory, and the next line still decodes', async () => {
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const r = await replayStream(giantLine(1 << 30, (i) => {
+      if ((i & 63) === 0) peak = Math.max(peak, process.memoryUsage().rss);
+    }));
+    const headerLines = HEADER.split('\n').length;
+    expect(r.warnings.count('long-line')).toBe(1);
+    expect(r.warnings.first.get('long-line')![0].pos).toBe(headerLines + 2);
+    expect(r.replayer.counters.acquires).toBe(1);
+    expect(r.replayer.counters.releases).toBe(1); // the line after the giant one, at its true line number
+    expect(r.warnings.count('held-at-end')).toBe(0);
+    expect(r.lines).toBe(headerLines + 3);
+    expect(peak - before).toBeLessThan(256 << 20); // bounded: nowhere near the 1 GB of the line
+  });
+
+  it('the CLI reading a 256 MB line from stdin (a child producing it) warns long-line and exits cleanly', async () => {
+    const r = await runCli(['replay', '--format', 'json', '-'], {
+      stdin: async (w) => {
+        const write = (b: Buffer | string) => new Promise<void>((res) => (w.write(b) ? res() : w.once('drain', () => res())));
+        await write(HEADER + '\n' + line(0, 1, 'lock_acquire', 'ffff888000000001', 'a') + '\n');
+        const chunk = Buffer.alloc(1 << 20, 0x42);
+        for (let i = 0; i < 256; i++) await write(chunk);
+        await write('\n' + line(1, 1, 'lock_release', 'ffff888000000001', 'a') + '\n');
+      },
+    });
+    expect(r.code).toBe(0);
+    assertCleanStderr(r, false);
+    const rep = JSON.parse(r.stdout) as { stats: { events: number }; warnings: { kind: string; count: number; first: { line: number }[] }[] };
+    const w = rep.warnings.find((x) => x.kind === 'long-line');
+    expect(w?.count).toBe(1);
+    expect(w?.first[0].line).toBe(HEADER.split('\n').length + 2);
+    expect(rep.stats.events).toBe(2);
+  });
+
+  it('250,000 distinct lock names (a million in npm run fuzz -- --heavy): every one a class, nothing held at the end', async () => {
+    const N = 250_000;
+    const r = await replayStream(chunksOf(distinctNames(N)));
+    expect(r.replayer.counters.acquires).toBe(N);
+    expect(r.replayer.classes.count).toBeGreaterThanOrEqual(N);
+    expect(r.warnings.count('held-at-end')).toBe(0);
+    expect(r.warnings.counts.size).toBe(0);
+  });
+
+  it('a context holding 10,000 locks: held stack capped at maxDepth with depth-limit warnings', async () => {
+    const N = 10_000;
+    const maxDepth = DEFAULT_REPLAY_OPTIONS.maxDepth;
+    const r = await replayStream(chunksOf(deepContext(N)));
+    expect(maxDepth).toBeLessThan(N);
+    expect(r.warnings.count('depth-limit')).toBe(N - maxDepth);
+    expect(r.replayer.capacity.maxDepth).toBeLessThanOrEqual(maxDepth);
+    expect(r.warnings.count('held-at-end')).toBe(0);
+  });
+
+  it('a cycle-rich graph (60 classes nested in both orders) stops enumerating cycles at the limit and says so', async () => {
+    const K = 60;
+    const maxCycles = 2000;
+    const r = await replayStream(chunksOf(cycleRich(K)), { maxCycles });
+    expect(r.replayer.graph.size).toBe(K * (K - 1));
+    expect(r.replayer.graph.cycleLimitHits).toBeGreaterThan(0);
+    expect(r.replayer.graph.cycles.length).toBeLessThanOrEqual(maxCycles);
+    expect(r.replayer.graph.cycles.length).toBeGreaterThan(0);
+  });
+
+  // KNOWN BUG (outside this area): DependencyGraph counts cycleLimitHits but nothing turns them into the
+  // 'cycle-limit' warning, so a report can silently omit cycles. Fix in Replayer.finish() (src/replay):
+  //   if (this.graph.cycleLimitHits) this.warnings.add('cycle-limit', -1, 0, `${this.graph.cycleLimitHits} enumerations stopped`, this.graph.cycleLimitHits);
+  // When fixed, this test starts failing: drop `.fails`.
+  it.fails('a cycle-rich graph reports the cycle-limit warning', async () => {
+    const r = await replayStream(chunksOf(cycleRich(20)), { maxCycles: 50 });
+    expect(r.replayer.graph.cycleLimitHits).toBeGreaterThan(0);
+    expect(r.warnings.count('cycle-limit')).toBeGreaterThan(0);
+  });
+});
