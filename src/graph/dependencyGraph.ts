@@ -156,12 +156,14 @@ export class DependencyGraph {
     }
     // Enumerate simple paths v ~> u within onPath, depth-first, bounded.
     let found = 0;
+    // Simple paths can be exponential in a dense component: the walk itself is budgeted too.
+    let steps = 0;
     const pathNodes: number[] = [v];
     const pathEdges: number[] = [];
     const inPath = new Set<number>([v]);
     const iters: number[] = [0];
     while (pathNodes.length) {
-      if (found >= this.limits.perEdge || this.cycles.length >= this.limits.total) {
+      if (found >= this.limits.perEdge || this.cycles.length >= this.limits.total || ++steps > STEP_BUDGET) {
         this.cycleLimitHits++;
         return;
       }
@@ -225,3 +227,5 @@ export class DependencyGraph {
 }
 
 const EMPTY: readonly number[] = [];
+/** Most DFS steps spent enumerating the cycles closed by one new dependency. */
+const STEP_BUDGET = 200_000;

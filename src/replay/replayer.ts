@@ -517,9 +517,9 @@ export class Replayer {
     this.counters.lostEvents += b.aux[i];
     this.warnings.add('lost-events', b.input, b.pos[i], `CPU ${cpu}: ${b.aux[i] || 'unknown number of'} events lost`);
     const c = this.contexts;
-    for (let ctx = 0; ctx < c.count; ctx++) {
-      if (c.lastCpu[ctx] === cpu || (c.kind[ctx] >= ContextKind.Softirq && c.owner[ctx] === cpu)) this.makeUncertain(c.stacks[ctx]);
-    }
+    // Any task may have run on that CPU during the loss (migrations are lost too): every held
+    // entry may have lost its release. Conservative, so a loss never yields a plain deadlock.
+    for (let ctx = 0; ctx < c.count; ctx++) this.makeUncertain(c.stacks[ctx]);
     this.chainCache.clear();
   }
 
@@ -546,6 +546,7 @@ export class Replayer {
 
   /** Locks still held when the capture ended: counted and reported, not errors. */
   finish(): number {
+    if (this.graph.cycleLimitHits) this.warnings.add('cycle-limit', -1, 0, `cycle enumeration stopped early ${this.graph.cycleLimitHits} time(s)`, this.graph.cycleLimitHits);
     let held = 0;
     const c = this.contexts;
     for (let ctx = 0; ctx < c.count; ctx++) {

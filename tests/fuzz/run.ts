@@ -205,10 +205,15 @@ async function heavy(): Promise<number> {
   check('4 GB line', r.warnings.count('long-line') === 1 && r.replayer.counters.releases === 1, `long-line ${r.warnings.count('long-line')}`);
   r = await replayStream(chunksOf(distinctNames(1_000_000)));
   check('1,000,000 distinct lock names', r.replayer.classes.count >= 1_000_000 && r.warnings.counts.size === 0, `${r.replayer.classes.count} classes`);
+  // Bounded memory too: held stacks are capped at maxDepth, so should be everything built from them.
+  const rss0 = process.memoryUsage().rss;
   r = await replayStream(chunksOf(deepContext(20_000)));
-  check('20,000 locks held by one context', r.warnings.count('depth-limit') === 20_000 - r.replayer.opts.maxDepth, `depth-limit ${r.warnings.count('depth-limit')}`);
+  const grew = process.memoryUsage().rss - rss0;
+  check('20,000 locks held by one context', r.warnings.count('depth-limit') === 20_000 - r.replayer.opts.maxDepth && grew < 2 ** 30,
+    `depth-limit ${r.warnings.count('depth-limit')}, rss grew ${Math.round(grew / 2 ** 20)} MB (limit 1024)`);
   r = await replayStream(chunksOf(cycleRich(60)));
-  check('60 classes nested in both orders (default limits)', r.replayer.graph.cycleLimitHits > 0 && r.replayer.graph.cycles.length <= r.replayer.opts.maxCycles,
+  // The limit must be both applied and reported (the 'cycle-limit' warning).
+  check('60 classes nested in both orders (default limits)', r.replayer.graph.cycleLimitHits > 0 && r.replayer.graph.cycles.length <= r.replayer.opts.maxCycles && r.warnings.count('cycle-limit') > 0,
     `${r.replayer.graph.size} dependencies, ${r.replayer.graph.cycles.length} cycles kept, ${r.replayer.graph.cycleLimitHits} enumerations stopped, cycle-limit warnings ${r.warnings.count('cycle-limit')}`);
   return failures;
 }

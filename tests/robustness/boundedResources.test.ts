@@ -79,7 +79,7 @@ describe('bounded resources', () => {
   // 'cycle-limit' warning, so a report can silently omit cycles. Fix in Replayer.finish() (src/replay):
   //   if (this.graph.cycleLimitHits) this.warnings.add('cycle-limit', -1, 0, `${this.graph.cycleLimitHits} enumerations stopped`, this.graph.cycleLimitHits);
   // When fixed, this test starts failing: drop `.fails`.
-  it.fails('a cycle-rich graph reports the cycle-limit warning', async () => {
+  it('a cycle-rich graph reports the cycle-limit warning', async () => {
     const r = await replayStream(chunksOf(cycleRich(20)), { maxCycles: 50 });
     expect(r.replayer.graph.cycleLimitHits).toBeGreaterThan(0);
     expect(r.warnings.count('cycle-limit')).toBeGreaterThan(0);
