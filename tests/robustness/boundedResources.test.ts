@@ -75,10 +75,7 @@ describe('bounded resources', () => {
     expect(r.replayer.graph.cycles.length).toBeGreaterThan(0);
   });
 
-  // KNOWN BUG (outside this area): DependencyGraph counts cycleLimitHits but nothing turns them into the
-  // 'cycle-limit' warning, so a report can silently omit cycles. Fix in Replayer.finish() (src/replay):
-  //   if (this.graph.cycleLimitHits) this.warnings.add('cycle-limit', -1, 0, `${this.graph.cycleLimitHits} enumerations stopped`, this.graph.cycleLimitHits);
-  // When fixed, this test starts failing: drop `.fails`.
+  // Replayer.finish() turns the graph's cycleLimitHits into the 'cycle-limit' warning.
   it('a cycle-rich graph reports the cycle-limit warning', async () => {
     const r = await replayStream(chunksOf(cycleRich(20)), { maxCycles: 50 });
     expect(r.replayer.graph.cycleLimitHits).toBeGreaterThan(0);
