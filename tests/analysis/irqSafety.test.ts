@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runReplay, DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';
-import { MiniTrace, task, on, replay, findingsOf, classSet, HEADER } from './miniTrace.ts';
+import { MiniTrace, task, on, replay, findingsOf, classSet, HEADER } from '../helpers/miniTrace.ts';
 
 const TRACES = join(process.cwd(), '..', 'shared', 'traces');
 const IRQ = join(TRACES, 'irq_inversion', 'trace.txt.xz');

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runReplay, DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';
-import { classSet } from './miniTrace.ts';
+import { classSet } from '../helpers/miniTrace.ts';
 
 const TRACES = join(process.cwd(), '..', 'shared', 'traces');
 const cap = (name: string) => join(TRACES, name, 'trace.txt.xz');

@@ -9,7 +9,7 @@ import { FtraceTextDecoder } from '../../src/decode/ftrace/ftraceTextDecoder.ts'
 import { GlobalStrings, LocalRemap } from '../../src/model/globalStrings.ts';
 import { DEFAULT_REPLAY_OPTIONS, Replayer } from '../../src/replay/replayer.ts';
 import { EventKind } from '../../src/model/eventKind.ts';
-import { MiniTrace, task, replay, findingsOf, classSet, withReplay, warningCount, HEADER } from './miniTrace.ts';
+import { MiniTrace, task, replay, findingsOf, classSet, withReplay, warningCount, HEADER } from '../helpers/miniTrace.ts';
 
 const rules = (o: unknown) => parseRules('rules.json', JSON.stringify(o));
 const t1 = task('kthread_a', 101, 0);

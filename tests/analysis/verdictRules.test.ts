@@ -4,7 +4,7 @@
  * and the kernel's capacity limits.
  */
 import { describe, expect, it } from 'vitest';
-import { MiniTrace, task, on, replay, findingsOf, classSet, withReplay, HEADER } from './miniTrace.ts';
+import { MiniTrace, task, on, replay, findingsOf, classSet, withReplay, HEADER } from '../helpers/miniTrace.ts';
 
 const t1 = task('kthread_a', 101, 0);
 const t2 = task('kthread_b', 102, 1);

@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runReplay, DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';
+import { runReplay, DEFAULT_RUN_OPTIONS, type RunOptions } from '../../src/pipeline/runReplay.ts';
 import type { ReplayResult } from '../../src/report/result.ts';
 import type { Finding } from '../../src/analysis/findings.ts';
 
@@ -94,7 +94,7 @@ export const task = (comm: string, pid: number, cpu: number, flags = '.....'): C
 export const on = (c: Ctx, patch: Partial<Ctx>): Ctx => ({ ...c, ...patch });
 
 /** Writes the text to a temp file (kept only for the call) and replays it. */
-export async function replayText(text: string, extra: Partial<typeof DEFAULT_RUN_OPTIONS> = {}): Promise<ReplayResult> {
+export async function replayText(text: string, extra: Partial<RunOptions> = {}): Promise<ReplayResult> {
   const dir = mkdtempSync(join(tmpdir(), 'lockreplay-test-'));
   const file = join(dir, 'trace.txt');
   try {
@@ -105,7 +105,12 @@ export async function replayText(text: string, extra: Partial<typeof DEFAULT_RUN
   }
 }
 
-export const replay = (t: MiniTrace) => replayText(t.text());
+export const replay = (t: MiniTrace, extra: Partial<RunOptions> = {}) => replayText(t.text(), extra);
+
+/** Replay options with one replay setting changed (e.g. the workqueue model). */
+export const withReplay = (patch: Partial<RunOptions['replay']>): Partial<RunOptions> => ({
+  replay: { ...DEFAULT_RUN_OPTIONS.replay, ...patch },
+});
 
 export function findingsOf(r: ReplayResult, kind?: Finding['kind']): Finding[] {
   return r.findings.filter((f) => kind === undefined || f.kind === kind);
