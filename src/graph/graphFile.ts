@@ -10,6 +10,8 @@
  * as a stream (graph/graphFileReader).
  */
 
+import type { EvidenceOut } from '../analysis/findings.ts';
+
 export const GRAPH_SCHEMA = 'lockreplay/graph@1';
 
 export interface GraphCaptureInput {
@@ -35,20 +37,9 @@ export interface GraphClass {
   read: boolean;
 }
 
-export interface GraphEvidence {
+/** A replay's evidence (analysis/findings EvidenceOut) plus the capture it came from. */
+export interface GraphEvidence extends EvidenceOut {
   capture: string;
-  input: string;
-  line?: number;
-  byte?: number;
-  /** Seconds as the trace prints them. */
-  ts: string;
-  cpu: number;
-  pid: number;
-  comm: string;
-  /** Execution context, e.g. "task 144", "hardirq of CPU 0". */
-  context: string;
-  held: string[];
-  uncertain?: boolean;
   /** Recorded without an irq flags column. */
   noContext?: boolean;
 }

@@ -6,7 +6,7 @@
 import type { Replayer } from '../replay/replayer.ts';
 import type { Evidence } from './evidence.ts';
 import type { InputInfo } from '../analysis/evidenceOut.ts';
-import { formatTs } from '../analysis/evidenceOut.ts';
+import { evidenceOut } from '../analysis/evidenceOut.ts';
 import { USAGE_NAMES } from '../analysis/irqUsage.ts';
 import { READ_KIND_LETTER, dependencyKinds } from '../analysis/readInterpretation.ts';
 import {
@@ -42,15 +42,7 @@ export function graphFromReplay(
   const g = r.graph;
   const evidence = (ev: Evidence): GraphEvidence => {
     const src = captureOf(ev.input);
-    const inp = inputs[ev.input];
-    const o: GraphEvidence = {
-      capture: src.capture, input: src.input,
-      ts: formatTs(ev.tsNs), cpu: ev.cpu, pid: ev.pid, comm: r.strings.text(ev.comm), context: r.contexts.describe(ev.ctx),
-      held: ev.held.map((c) => names[c]),
-    };
-    if (!inp || inp.positions === 'line') o.line = ev.pos;
-    else o.byte = ev.pos;
-    if (ev.uncertain) o.uncertain = true;
+    const o: GraphEvidence = { capture: src.capture, ...evidenceOut(r, inputs, ev), input: src.input };
     if (ev.noContext) o.noContext = true;
     return o;
   };
