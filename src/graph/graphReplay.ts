@@ -3,22 +3,13 @@
  * mix of traces and graph files. Traces are replayed as one capture (as
  * `replay` always does); graph files are streamed into a union with that
  * capture's graph; the report is then the union's, judged by the same code.
- *
- * The trace part is a sequential copy of pipeline/runReplay's loop because
- * runReplay does not hand out its Replayer (see the report of this change:
- * a `RunOptions.onReplayer` hook would let this call runReplay instead).
+ * The trace part is pipeline/runReplay's replayTraces(), so its report is the plain replay's.
  */
 import { writeFileSync } from 'node:fs';
 import { openInput } from '../io/openInput.ts';
-import { GlobalStrings, LocalRemap } from '../model/globalStrings.ts';
-import { InputError } from '../model/inputError.ts';
-import { DECODERS, type DecodeContext } from '../decode/registry.ts';
-import { Warnings } from '../decode/warnings.ts';
-import { addStats, emptyStats, type DecodeStats } from '../decode/decoder.ts';
-import { detectFormat, FORMATS_TRIED } from '../decode/detectFormat.ts';
-import { Replayer } from '../replay/replayer.ts';
-import { buildResult, type ReplayResult } from '../report/result.ts';
-import { DEFAULT_RUN_OPTIONS, type InputSummary, type RunOptions } from '../pipeline/runReplay.ts';
+import { detectFormat } from '../decode/detectFormat.ts';
+import type { ReplayResult } from '../report/result.ts';
+import { DEFAULT_RUN_OPTIONS, replayTraces, type RunOptions } from '../pipeline/runReplay.ts';
 import { compareFindings, type Finding, type FindingDependency } from '../analysis/findings.ts';
 import { GRAPH_SCHEMA, dependencyKey, serializeGraph, type GraphCapture, type GraphEvidence, type GraphFile } from './graphFile.ts';
 import { readProcLockdep, type LockdepGraph } from '../decode/lockdep/procLockdep.ts';
@@ -52,39 +43,7 @@ export async function isGraphInput(path: string): Promise<boolean> {
 
 /** Replays the trace inputs as one capture and returns the report and the capture's graph. */
 export async function replayCapture(opts: RunOptions, meta: CaptureMeta): Promise<GraphReplayOutcome> {
-  const strings = new GlobalStrings();
-  const replayer = new Replayer(strings, opts.replay);
-  const warnings = new Warnings();
-  const stats: DecodeStats = emptyStats();
-  const inputs: InputSummary[] = [];
-  for (let index = 0; index < opts.inputs.length; index++) {
-    const input = await openInput(opts.inputs[index]);
-    if (input.head.length === 0) throw new InputError(input.name, { byte: 0 }, 'empty input: no trace data');
-    const detection = detectFormat(input.head);
-    if (!detection) throw new InputError(input.name, { line: 1 }, `not a recognised trace (tried: ${FORMATS_TRIED})`);
-    const decode = DECODERS[detection.format];
-    if (!decode) throw new InputError(input.name, { byte: 0 }, `${detection.format} input is recognised but cannot be replayed yet`);
-    const ctx: DecodeContext = {
-      index, input, detection, frameBytes: opts.frameBytes, maxLineBytes: opts.maxLineBytes, instance: opts.instance,
-      workers: 1, summary: { positions: 'line', bytes: 0, notes: [] },
-    };
-    const remap = new LocalRemap(strings);
-    for await (const d of decode(ctx)) {
-      remap.apply(d.batch);
-      addStats(stats, d.stats);
-      warnings.merge(d.warnings);
-      replayer.replay(d.batch);
-    }
-    const summary: InputSummary = {
-      name: input.name, positions: ctx.summary.positions, format: detection.format, compression: input.compression, bytes: ctx.summary.bytes,
-    };
-    if (ctx.summary.instance !== undefined) summary.instance = ctx.summary.instance;
-    if (ctx.summary.notes.length) summary.notes = ctx.summary.notes;
-    inputs.push(summary);
-  }
-  replayer.finish();
-  warnings.merge(replayer.warnings.serialize());
-  const result = buildResult(replayer, inputs, stats, warnings);
+  const { result, replayer, inputs } = await replayTraces(opts);
   const capture: GraphCapture = { name: meta.name ?? inputs.map((i) => i.name).join(' + '), inputs: inputs.map((i) => ({ name: i.name, positions: i.positions })) };
   if (meta.kernel !== undefined) capture.kernel = meta.kernel;
   const graph = graphFromReplay(replayer, inputs, [capture], (i) => ({ capture: capture.name, input: inputs[i]?.name ?? '(end of capture)' }));

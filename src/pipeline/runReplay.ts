@@ -54,8 +54,20 @@ export interface InputSummary extends InputInfo {
   notes?: string[];
 }
 
+/** A finished replay: the report, and the replay state behind it for commands that need more (graphs, comparisons). */
+export interface ReplayRun {
+  result: ReplayResult;
+  replayer: Replayer;
+  inputs: InputSummary[];
+}
+
 /** Runs the whole replay over the inputs, in order, and builds the result. */
 export async function runReplay(opts: RunOptions): Promise<ReplayResult> {
+  return (await replayTraces(opts)).result;
+}
+
+/** runReplay(), also handing out the Replayer and the input summaries. */
+export async function replayTraces(opts: RunOptions): Promise<ReplayRun> {
   const strings = new GlobalStrings();
   const replayer = new Replayer(strings, opts.replay);
   const warnings = new Warnings();
@@ -79,7 +91,7 @@ export async function runReplay(opts: RunOptions): Promise<ReplayResult> {
     prof.end('analysis+report', t);
     result.profile = prof.report(replayer.counters.chainLookups, replayer.counters.chainHits);
   }
-  return result;
+  return { result, replayer, inputs };
 }
 
 async function replayInput(
