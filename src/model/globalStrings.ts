@@ -5,6 +5,7 @@
  * whatever the worker count or chunk size (design note 3).
  */
 import type { EventBatch } from './batch.ts';
+import { EventKind } from './eventKind.ts';
 
 export class GlobalStrings {
   private ids = new Map<string, number>([['', 0]]);
@@ -66,6 +67,6 @@ export class LocalRemap {
     }
     // aux is a string ID only for workqueue-queue events (workqueue name); elsewhere it is a count.
     const kind = b.kind;
-    for (let i = 0; i < b.length; i++) if (kind[i] === 4) aux[i] = m[aux[i]];
+    for (let i = 0; i < b.length; i++) if (kind[i] === EventKind.WqQueue) aux[i] = m[aux[i]];
   }
 }

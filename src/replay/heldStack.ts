@@ -1,7 +1,11 @@
 /**
  * The held-lock stack of one execution context (lockdep's current->held_locks
  * for one irq_context segment), as typed arrays: no object per held lock.
+ * Every entry carries the chain hash of the stack up to it; the stack keeps it
+ * right itself whenever entries or their flags change.
  */
+import { chainHash } from './chainCache.ts';
+
 export const HeldFlags = {
   Try: 1,
   Read: 2,
@@ -46,7 +50,7 @@ export class HeldStack {
     this.chain = new Float64Array(capacity);
   }
 
-  push(cls: number, inst: number, name: number, flags: number, input: number, pos: number, ts: number, chain: number): void {
+  push(cls: number, inst: number, name: number, flags: number, input: number, pos: number, ts: number): void {
     if (this.depth === this.cls.length) this.grow();
     const d = this.depth++;
     this.cls[d] = cls;
@@ -56,7 +60,7 @@ export class HeldStack {
     this.input[d] = input;
     this.pos[d] = pos;
     this.ts[d] = ts;
-    this.chain[d] = chain;
+    this.chain[d] = this.link(d);
   }
 
   /** Index of the topmost entry holding (instance, name), or -1. */
@@ -78,6 +82,7 @@ export class HeldStack {
       this.ts.copyWithin(i, i + 1, d + 1);
       this.chain.copyWithin(i, i + 1, d + 1);
     }
+    this.rechain(i);
   }
 
   /** Keeps only entries [from, depth). */
@@ -93,10 +98,22 @@ export class HeldStack {
     this.ts.copyWithin(0, from, d);
     this.chain.copyWithin(0, from, d);
     this.depth = d - from;
+    this.rechain(0);
+  }
+
+  /** Chain hash of entry d on top of entry d-1 (EnablePending is bookkeeping, not part of the chain). */
+  private link(d: number): number {
+    return chainHash(d ? this.chain[d - 1] : 0, this.cls[d], this.inst[d], this.flags[d] & ~HeldFlags.EnablePending);
+  }
+
+  /** Recomputes the chain hashes from entry `from` up. */
+  private rechain(from: number): void {
+    for (let d = from; d < this.depth; d++) this.chain[d] = this.link(d);
   }
 
   markAllUncertain(): void {
     for (let i = 0; i < this.depth; i++) this.flags[i] |= HeldFlags.Uncertain;
+    this.rechain(0);
   }
 
   hasUncertain(): boolean {

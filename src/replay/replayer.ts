@@ -281,11 +281,10 @@ export class Replayer {
       this.warnings.add('depth-limit', b.input, b.pos[i], `${this.contexts.describe(ctx)} holds ${st.depth} locks`);
       return;
     }
-    const parent = st.depth ? st.chain[st.depth - 1] : 0;
     // Usage the acquisition could not set yet: irqs (or BH) were off, so enabling them while held sets it later.
     const enabled = validated && !(irq & IrqBits.NoFlags) ? IrqUsage.bitsFor(irq, true, false) : ENABLED_ALL;
     const pending = (enabled & ENABLED_ALL) !== ENABLED_ALL ? HeldFlags.EnablePending : 0;
-    st.push(cls, inst, nameId, flags | pending, b.input, b.pos[i], b.tsNs[i], chainHash(parent, cls, inst, flags));
+    st.push(cls, inst, nameId, flags | pending, b.input, b.pos[i], b.tsNs[i]);
     this.capacity.onDepth(st.depth, b.input, b.pos[i]);
   }
 
@@ -428,7 +427,6 @@ export class Replayer {
       }
       if (k >= 0) {
         st.remove(k);
-        for (let j = k; j < st.depth; j++) st.chain[j] = chainHash(j ? st.chain[j - 1] : 0, st.cls[j], st.inst[j], st.flags[j]);
         return;
       }
     }
@@ -447,8 +445,6 @@ export class Replayer {
     // reacquire_held_locks(): entries above k are chained again against what is now below them.
     for (let j = k; j < st.depth; j++) {
       const f = st.flags[j];
-      const parent = j ? st.chain[j - 1] : 0;
-      st.chain[j] = chainHash(parent, st.cls[j], st.inst[j], f);
       if (!(f & (HeldFlags.Unvalidated | HeldFlags.Try))) {
         const raw = !(f & HeldFlags.Read) ? RawRead.Write : f & HeldFlags.ReadInIrq ? RawRead.ReadIrq : RawRead.ReadTask;
         this.validateChain(st, j, st.cls[j], st.inst[j], f, raw, b.irq[i]);
@@ -498,7 +494,6 @@ export class Replayer {
     if (keepFrom > 0) {
       this.warnings.add('held-at-context-exit', b.input, b.pos[i], `${keepFrom} lock(s) held by ${this.contexts.describe(ctx)} when a work item started`, keepFrom);
       st.dropBelow(keepFrom);
-      for (let j = 0; j < st.depth; j++) st.chain[j] = chainHash(j ? st.chain[j - 1] : 0, st.cls[j], st.inst[j], st.flags[j]);
     }
     const wqCls = st.depth >= 2 && this.workqueues.isWqMapName(st.name[0]) ? st.cls[0] : -1;
     const workCls = st.depth >= 1 && this.workqueues.isWorkMapName(st.name[st.depth - 1]) ? st.cls[st.depth - 1] : -1;
@@ -519,7 +514,7 @@ export class Replayer {
     const c = this.contexts;
     // Any task may have run on that CPU during the loss (migrations are lost too): every held
     // entry may have lost its release. Conservative, so a loss never yields a plain deadlock.
-    for (let ctx = 0; ctx < c.count; ctx++) this.makeUncertain(c.stacks[ctx]);
+    for (let ctx = 0; ctx < c.count; ctx++) c.stacks[ctx].markAllUncertain();
     this.chainCache.clear();
   }
 
@@ -531,16 +526,11 @@ export class Replayer {
   private onBufferStarted(): void {
     this.bufferStarts++;
     const c = this.contexts;
-    for (let ctx = 0; ctx < c.count; ctx++) this.makeUncertain(c.stacks[ctx]);
+    for (let ctx = 0; ctx < c.count; ctx++) c.stacks[ctx].markAllUncertain();
     this.graph.resetClean();
     this.chainCache.clear();
   }
 
-  private makeUncertain(st: HeldStack): void {
-    if (st.depth === 0) return;
-    st.markAllUncertain();
-    for (let j = 0; j < st.depth; j++) st.chain[j] = chainHash(j ? st.chain[j - 1] : 0, st.cls[j], st.inst[j], st.flags[j]);
-  }
 
   // ---------------------------------------------------------------- the end
 
