@@ -23,7 +23,7 @@ import type { Finding } from './findings.ts';
 import { evidenceOut, type InputInfo } from './evidenceOut.ts';
 import { USAGE_NAMES } from './irqUsage.ts';
 import { ReadKind, dependencyKinds } from './readInterpretation.ts';
-import { dependencyOut } from './verdicts.ts';
+import { dependencyNames, dependencyOut } from './verdicts.ts';
 
 const STATES = [
   { name: 'HARDIRQ', irq: 'hardirq', usedW: 0, usedR: 1, enW: 2, enR: 3 },
@@ -175,7 +175,7 @@ function finding(
     f.reason =
       `the path needs ${unc.length} dependenc${unc.length === 1 ? 'y' : 'ies'} recorded only while held-lock state was unknown ` +
       `(lost events, or before every CPU's buffer started): ` +
-      unc.map((e) => `${classes.displayName(r.graph.from[e])} -> ${classes.displayName(r.graph.to[e])}`).join(', ');
+      dependencyNames(r, unc);
   }
   return f;
 }

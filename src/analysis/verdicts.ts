@@ -33,6 +33,11 @@ export function dependencyOut(r: Replayer, inputs: InputInfo[], e: number): Find
   return d;
 }
 
+/** "A -> B, C -> D" for a list of dependency IDs. */
+export function dependencyNames(r: Replayer, edges: number[]): string {
+  return edges.map((e) => `${r.classes.displayName(r.graph.from[e])} -> ${r.classes.displayName(r.graph.to[e])}`).join(', ');
+}
+
 export function judgeCycle(r: Replayer, inputs: InputInfo[], c: CycleRecord): Finding {
   const g = r.graph, classes = r.classes;
   const deps = c.edges.map((e) => dependencyOut(r, inputs, e));
@@ -64,7 +69,7 @@ export function judgeCycle(r: Replayer, inputs: InputInfo[], c: CycleRecord): Fi
     f.reason =
       `rests on ${uncertain.length} dependenc${uncertain.length === 1 ? 'y' : 'ies'} recorded only while held-lock state was unknown ` +
       `(lost events, or before every CPU's buffer started): ` +
-      uncertain.map((e) => `${classes.displayName(g.from[e])} -> ${classes.displayName(g.to[e])}`).join(', ');
+      dependencyNames(r, uncertain);
   }
   const blind = c.edges.filter((e) => g.first[e].noContext);
   if (blind.length && f.verdict === 'deadlock') {
@@ -73,7 +78,7 @@ export function judgeCycle(r: Replayer, inputs: InputInfo[], c: CycleRecord): Fi
     f.verdict = 'unverified';
     f.reason =
       `recorded without irq flags (e.g. perf script): ${blind.length} dependenc${blind.length === 1 ? 'y' : 'ies'} may join an interrupt's ` +
-      `lock to the interrupted task's: ${blind.map((e) => `${classes.displayName(g.from[e])} -> ${classes.displayName(g.to[e])}`).join(', ')}`;
+      `lock to the interrupted task's: ${dependencyNames(r, blind)}`;
   } else if (blind.length) {
     caveats.push('recorded without irq flags: an interrupt\'s locks may have been counted on the interrupted task');
   }

@@ -26,7 +26,8 @@ import { Piscina } from 'piscina';
 import { frameLines, type Frame } from '../io/lineFramer.ts';
 import { InputError } from '../model/inputError.ts';
 import { LocalRemap, type GlobalStrings } from '../model/globalStrings.ts';
-import { FtraceTextDecoder, type FtraceTextOptions } from '../decode/ftrace/ftraceTextDecoder.ts';
+import { FtraceTextDecoder } from '../decode/ftrace/ftraceTextDecoder.ts';
+import { ftraceTextOptions } from '../decode/ftrace/decodeFtraceText.ts';
 import type { DecodedFrame } from '../decode/decoder.ts';
 import type { DecodeContext } from '../decode/registry.ts';
 import type { FrameResult, FrameTask } from './parallelTypes.ts';
@@ -45,11 +46,7 @@ export interface FrameHooks {
 }
 
 export async function* decodeFtraceFrames(ctx: DecodeContext, strings: GlobalStrings, hooks: FrameHooks = {}): AsyncGenerator<DecodedFrame> {
-  const det = ctx.detection;
-  const instance = ctx.instance ?? (det.instanceMode ? det.firstInstance : undefined);
-  if (instance !== undefined) ctx.summary.instance = instance;
-  // Keep in step with decode/ftrace/decodeFtraceText.ts (one options object for both paths and the workers).
-  const opts: FtraceTextOptions = { instanceMode: !!det.instanceMode, instance, maxLineBytes: ctx.maxLineBytes, customEvents: ctx.customEvents ? [...ctx.customEvents] : undefined };
+  const opts = ftraceTextOptions(ctx);
   const prof = hooks.profiler;
   const chunks = prof ? prof.timeChunks(ctx.input.chunks) : ctx.input.chunks;
   const frames = timedFrames(frameLines(chunks, ctx.frameBytes, ctx.maxLineBytes), prof);
