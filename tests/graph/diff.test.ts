@@ -4,15 +4,13 @@
  * dependencies and cycle show up as added/introduced with NEW's evidence.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { diffGraphs, isEmptyDiff, normaliseName } from '../../src/graph/graphDiff.ts';
 import { GRAPH_SCHEMA, type GraphDependency, type GraphFile } from '../../src/graph/graphFile.ts';
+import { ROOT, cli } from '../helpers/cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/lockreplay.js');
 const STEP1 = join(ROOT, 'traces/abba-step1.txt.xz');
 const SHARED = resolve(ROOT, '../shared/traces');
 const NONE = join(SHARED, 'k6.12/none/trace.txt.xz');
@@ -23,9 +21,6 @@ let dir = '';
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'lockreplay-diff-')); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
-}
 
 function graph(capture: string, deps: [string, string][]): GraphFile {
   const ev = { capture, input: capture, line: 1, ts: '1.000000', cpu: 0, pid: 1, comm: 'x', context: 'task 1', held: [] };

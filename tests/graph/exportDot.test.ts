@@ -6,19 +6,15 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MiniTrace, task } from '../helpers/miniTrace.ts';
 import { dotString, isPseudoLock } from '../../src/report/dot.ts';
+import { ROOT, cli } from '../helpers/cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/lockreplay.js');
 const HAVE_DOT = spawnSync('dot', ['-V']).status === 0;
 let dir = '';
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'lockreplay-dot-')); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function cli(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
-}
 
 const WEIRD = ['a"];evil[label="x', 'back\\slash\\n', '</script><b>', '__proto__', '(wq_completion)lr_wq', 'ünï'];
 

@@ -7,23 +7,19 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MiniTrace, task } from '../helpers/miniTrace.ts';
 import { readGraphFile } from '../../src/graph/graphFileReader.ts';
 import { GraphUnion } from '../../src/graph/mergeGraphs.ts';
 import { serializeGraph } from '../../src/graph/graphFile.ts';
 import { fillKinds, importGraph } from '../../src/graph/importGraph.ts';
 import { InputError } from '../../src/model/inputError.ts';
+import { ROOT, cli } from '../helpers/cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/lockreplay.js');
 let dir = '';
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'lockreplay-graph-')); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
-}
 function file(name: string, text: string): string {
   const f = join(dir, name);
   writeFileSync(f, text);

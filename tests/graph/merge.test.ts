@@ -11,13 +11,11 @@
  * capture. Any order and grouping of inputs gives the same bytes.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ROOT, cli } from '../helpers/cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/lockreplay.js');
 const STEP1 = join(ROOT, 'traces/abba-step1.txt.xz');
 const STEP2 = join(ROOT, 'traces/abba-step2.txt.xz');
 const SHARED = resolve(ROOT, '../shared/traces');
@@ -27,9 +25,6 @@ let dir = '';
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'lockreplay-merge-')); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
-}
 function saveGraph(trace: string, capture: string): string {
   const out = join(dir, `${capture}.graph.json`);
   const p = cli('replay', trace, '--save-graph', out, '--capture', capture, '--format', 'json');

@@ -5,24 +5,19 @@
  * Screenshots go to tests/report/out/ (generated; not for committing).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MiniTrace, task } from '../helpers/miniTrace.ts';
+import { ROOT, cli } from '../helpers/cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/lockreplay.js');
 const CHROMIUM = '/usr/bin/chromium';
 const OUT = join(ROOT, 'tests/report/out');
 const EVIL = '</script><script>window.__pwned=1</script>';
 let dir = '';
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'lockreplay-html-')); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function cli(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
-}
 
 if (!existsSync(CHROMIUM)) console.warn(`html report browser tests skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
 
