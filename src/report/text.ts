@@ -8,6 +8,14 @@
 import type { EvidenceOut, Finding, FindingDependency } from '../analysis/findings.ts';
 import type { ReplayResult } from './result.ts';
 
+/** The limit, and the kernel constant whose "too low" message lockdep prints (lockdep.c, lockdep_internals.h). */
+const CAPACITY_TEXT: Record<string, [string, string]> = {
+  classes: ['lock classes', 'MAX_LOCKDEP_KEYS'],
+  dependencies: ['dependencies', 'MAX_LOCKDEP_ENTRIES'],
+  chains: ['lock chains', 'MAX_LOCKDEP_CHAINS'],
+  depth: ['held locks', 'MAX_LOCK_DEPTH'],
+};
+
 const HEADERS: Record<string, string> = {
   'circular-dependency': 'possible circular locking dependency detected',
   'recursive-locking': 'possible recursive locking detected',
@@ -28,15 +36,21 @@ export function renderText(r: ReplayResult): string {
   out.push('lockreplay report');
   for (const inp of r.inputs) {
     out.push(`  input: ${safe(inp.name)} (${inp.format}${inp.compression !== 'none' ? `, ${inp.compression}` : ''}${inp.instance !== undefined ? `, instance "${safe(inp.instance)}"` : ''})`);
+    for (const n of inp.notes ?? []) out.push(`    ${safe(n)}`);
   }
-  out.push(
-    `  ${s.lines} lines, ${s.events} events (${s.acquires} acquires, ${s.releases} releases, ${s.workqueueEvents} workqueue), ` +
-      `${s.classes} classes, ${s.dependencies} dependencies, ${s.chains} chains, ${s.contexts} contexts`,
-  );
-  out.push(
-    `  skipped ${s.skipped}, other events ${s.otherEvents}, lost events ${s.lostEvents} (${s.lostMarkers} markers), ` +
-      `buffer starts ${s.bufferStarts}, unheld releases ${s.unheldReleases}, held at end ${s.heldAtEnd}`,
-  );
+  if (r.inputs.length && r.inputs.every((inp) => inp.format === 'graph')) {
+    // Graph files carry dependencies, not events: event counters would all read 0.
+    out.push(`  ${s.classes} classes, ${s.dependencies} dependencies, from ${r.inputs.length} graph file(s); no events replayed`);
+  } else {
+    out.push(
+      `  ${s.lines} lines, ${s.events} events (${s.acquires} acquires, ${s.releases} releases, ${s.workqueueEvents} workqueue), ` +
+        `${s.classes} classes, ${s.dependencies} dependencies, ${s.chains} chains, ${s.contexts} contexts`,
+    );
+    out.push(
+      `  skipped ${s.skipped}, other events ${s.otherEvents}, lost events ${s.lostEvents} (${s.lostMarkers} markers), ` +
+        `buffer starts ${s.bufferStarts}, unheld releases ${s.unheldReleases}, held at end ${s.heldAtEnd}`,
+    );
+  }
   const counts = new Map<string, number>();
   for (const f of r.findings) counts.set(f.verdict, (counts.get(f.verdict) ?? 0) + 1);
   out.push(
@@ -47,7 +61,10 @@ export function renderText(r: ReplayResult): string {
   r.findings.forEach((f, i) => out.push(...renderFinding(f, i + 1), ''));
   if (r.capacity.length) {
     out.push('Kernel lockdep capacity (default config) would have been exceeded:');
-    for (const c of r.capacity) out.push(`  ${c.limit} > ${c.value} at ${where(c)}`);
+    for (const c of r.capacity) {
+      const [what, macro] = CAPACITY_TEXT[c.limit] ?? [c.limit, c.limit];
+      out.push(`  ${what} > ${c.value} (${macro}) at ${where(c)}: lockdep prints "BUG: ${macro} too low!" and turns itself off`);
+    }
     out.push('');
   }
   if (r.warnings.length) {
@@ -83,9 +100,12 @@ function renderFinding(f: Finding, n: number): string[] {
   for (const c of f.caveats ?? []) out.push(`caveat: ${safe(c)}`);
   if (f.kind === 'circular-dependency') out.push(...renderCycle(f));
   else {
-    out.push(`class: (${safe(f.classes[0])})`);
+    // irq-safe-unsafe names the safe class and the unsafe one (print_bad_irq_dependency()).
+    out.push(f.kind === 'irq-safe-unsafe' && f.classes.length > 1
+      ? `classes: (${safe(f.classes[0])}) -> (${safe(f.classes[f.classes.length - 1])})`
+      : `class: (${safe(f.classes[0])})`);
     for (const e of f.evidence ?? []) out.push(`${e.role}:`, `    ${ev(e.at)}`);
-    if (f.kind === 'recursive-locking') out.push(...scenarioAA(f.classes[0]));
+    if (f.kind === 'recursive-locking') out.push(...scenarioAA(f.classes[0]), outcome(f));
   }
   if (f.explanation) out.push('', `explanation: ${safe(f.explanation)}`);
   return out;
@@ -107,7 +127,7 @@ function renderCycle(f: Finding): string[] {
   // print_circular_lock_scenario(): the chain from the new lock back to the held one.
   const chain = deps.map((_, i) => deps[(k + 1 + i) % deps.length].from);
   if (chain.length > 2) out.push('', 'Chain exists of:', `  ${chain.map(safe).join(' --> ')}`);
-  out.push('', ...scenario(closing.from, chain[chain.length - 2] ?? closing.to, closing.to));
+  out.push('', ...scenario(closing.from, chain[chain.length - 2] ?? closing.to, closing.to), outcome(f));
   return out;
 }
 
@@ -128,10 +148,20 @@ function scenario(held: string, parent: string, acquiring: string): string[] {
     `  ${col('')}     lock(${safe(parent)});`,
     `  ${col('')}     lock(${safe(held)});`,
     `  lock(${safe(acquiring)});`,
-    '', ' *** DEADLOCK ***',
+    '',
   ];
 }
 
 function scenarioAA(c: string): string[] {
-  return [' Possible unsafe locking scenario:', '', '       CPU0', '       ----', `  lock(${safe(c)});`, `  lock(${safe(c)});`, '', ' *** DEADLOCK ***'];
+  return [' Possible unsafe locking scenario:', '', '       CPU0', '       ----', `  lock(${safe(c)});`, `  lock(${safe(c)});`, ''];
+}
+
+/** lockdep's closing line, only where the verdict backs it: a benign scenario is one that cannot happen. */
+function outcome(f: Finding): string {
+  switch (f.verdict) {
+    case 'deadlock': return ' *** DEADLOCK ***';
+    case 'unverified': return ' *** DEADLOCK, if the held state shown is real (unverified, see verdict) ***';
+    case 'benign': return ' *** cannot happen (benign, see verdict) ***';
+    default: return ` *** ${f.verdict}, see verdict ***`;
+  }
 }
