@@ -10,7 +10,7 @@ import { replayMaybeGraphs } from '../../graph/graphReplay.ts';
 export function registerReplay(program: Command): void {
   program
   .command('replay')
-  .description('replay traces (ftrace text, trace-cmd report; "-" reads stdin) and report lock-order problems')
+  .description('replay traces (ftrace text, trace-cmd report or trace.dat, perf script, perf JSON, graph files; detected by content; "-" reads stdin) and report lock-order problems')
   .argument('<trace...>', 'trace files, or - for stdin')
   .addOption(new Option('--format <fmt>', 'report format').choices(['text', 'json', 'html']).default('text'))
   .option('-o, --out <file>', 'write the report to a file')
