@@ -43,6 +43,8 @@ export interface GraphDiffResult {
   classes: { added: string[]; removed: string[] };
   dependencies: { added: DiffDependency[]; removed: DiffDependency[] };
   cycles: { introduced: DiffCycle[]; fixed: DiffCycle[] };
+  /** Present when the diff was restricted to classes matching these patterns (`--touching`). */
+  touching?: string[];
 }
 
 interface Side {
@@ -117,4 +119,22 @@ export function diffGraphs(oldG: GraphFile, newG: GraphFile): GraphDiffResult {
 export function isEmptyDiff(d: GraphDiffResult): boolean {
   return !d.classes.added.length && !d.classes.removed.length && !d.dependencies.added.length && !d.dependencies.removed.length &&
     !d.cycles.introduced.length && !d.cycles.fixed.length;
+}
+
+/**
+ * The part of a diff that touches classes matching `test`: those classes, the
+ * dependencies with a matching end, the cycles through one. Two boots never
+ * record the same background work in their ring-buffer windows, so this is
+ * how a developer asks "what did my subsystem change" without that noise.
+ */
+export function restrictDiff(d: GraphDiffResult, patterns: string[], test: (name: string) => boolean): GraphDiffResult {
+  const dep = (x: DiffDependency) => test(x.from) || test(x.to);
+  const cyc = (c: DiffCycle) => c.classes.some(test);
+  return {
+    ...d,
+    classes: { added: d.classes.added.filter(test), removed: d.classes.removed.filter(test) },
+    dependencies: { added: d.dependencies.added.filter(dep), removed: d.dependencies.removed.filter(dep) },
+    cycles: { introduced: d.cycles.introduced.filter(cyc), fixed: d.cycles.fixed.filter(cyc) },
+    touching: patterns,
+  };
 }

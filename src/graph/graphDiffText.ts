@@ -14,7 +14,8 @@ export function renderDiffText(d: GraphDiffResult): string {
   out.push(`lockreplay diff: old ${d.old.captures.map(safe).join(', ') || '(empty)'} -> new ${d.new.captures.map(safe).join(', ') || '(empty)'}`);
   out.push(
     `  classes +${d.classes.added.length} -${d.classes.removed.length}, dependencies +${d.dependencies.added.length} -${d.dependencies.removed.length}, ` +
-      `cycles introduced ${d.cycles.introduced.length}, fixed ${d.cycles.fixed.length}`,
+      `cycles introduced ${d.cycles.introduced.length}, fixed ${d.cycles.fixed.length}` +
+      (d.touching ? `  (only what touches ${d.touching.map(safe).join(', ')})` : ''),
   );
   for (const c of d.cycles.introduced) {
     out.push('', `cycle introduced (${c.verdict}): ${c.classes.map(safe).join(' -> ')} -> ${safe(c.classes[0])}`);

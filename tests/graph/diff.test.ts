@@ -99,6 +99,26 @@ describe('diff', () => {
     expect(JSON.parse(back.stdout).cycles.fixed.map((c: { classes: string[] }) => c.classes)).toContainEqual(['lr_mutex_a', 'lr_mutex_b']);
   });
 
+  it.skipIf(!existsSync(NONE) || !existsSync(ABBA))('--touching keeps only the test module\'s classes: exactly its two mutexes, all recorded by its own threads', () => {
+    const p = cli('diff', NONE, ABBA, '--format', 'json', '--touching', 'lr_*');
+    expect(p.stderr).toBe('');
+    expect(p.status).toBe(1);
+    const d = JSON.parse(p.stdout);
+    expect(d.touching).toEqual(['lr_*']);
+    expect(d.classes).toEqual({ added: ['lr_mutex_a', 'lr_mutex_b'], removed: [] });
+    expect(d.dependencies.removed).toEqual([]);
+    expect(d.dependencies.added.length).toBeGreaterThanOrEqual(2);
+    for (const x of d.dependencies.added) {
+      expect(`${x.from} -> ${x.to}`).toMatch(/lr_mutex_[ab]/);
+      expect(x.first.comm).toMatch(/^lr[12]_abba$/);
+    }
+    expect(d.cycles.introduced.map((c: { classes: string[] }) => c.classes)).toEqual([['lr_mutex_a', 'lr_mutex_b']]);
+    // Without the filter the same two sides differ by background work too (README "Fleets" documents it).
+    const all = JSON.parse(cli('diff', NONE, ABBA, '--format', 'json').stdout);
+    expect(all.dependencies.added.length).toBeGreaterThan(d.dependencies.added.length);
+    expect(cli('diff', NONE, ABBA, '--touching', '/(/').status).toBe(2);
+  });
+
   it.skipIf(!existsSync(NONE61) || !existsSync(ABBA61))('none -> abba (6.1, traces directly): the ABBA is new, nothing the module does is removed', () => {
     const p = cli('diff', NONE61, ABBA61, '--format', 'json');
     expect(p.stderr).toBe('');

@@ -6,7 +6,9 @@
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { graphOfInput } from '../../graph/graphReplay.ts';
-import { diffGraphs } from '../../graph/graphDiff.ts';
+import { diffGraphs, normaliseName, restrictDiff } from '../../graph/graphDiff.ts';
+import { compilePattern } from '../../analysis/rules.ts';
+import { InputError } from '../../model/inputError.ts';
 import { renderDiffText } from '../../graph/graphDiffText.ts';
 import { EXIT_DEADLOCK, EXIT_OK } from '../exitCodes.ts';
 
@@ -18,8 +20,14 @@ export function registerDiff(program: Command): void {
     .argument('<new>', 'graph file or trace')
     .addOption(new Option('--format <fmt>', 'output format').choices(['text', 'json']).default('text'))
     .option('-o, --out <file>', 'write the diff to a file')
-    .action(async (oldPath: string, newPath: string, o: { format: string; out?: string }) => {
-      const d = diffGraphs(await graphOfInput(oldPath), await graphOfInput(newPath));
+    .option('--touching <pattern>', 'only classes matching (name, glob or /regex/; repeatable), the dependencies and cycles through them',
+      (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .action(async (oldPath: string, newPath: string, o: { format: string; out?: string; touching: string[] }) => {
+      let d = diffGraphs(await graphOfInput(oldPath), await graphOfInput(newPath));
+      if (o.touching.length) {
+        const pats = o.touching.map((t) => compilePattern(t, (detail) => { throw new InputError("--touching", undefined, `${t}: ${detail}`); }));
+        d = restrictDiff(d, o.touching, (name) => pats.some((p) => p.test(name) || p.test(normaliseName(name))));
+      }
       const text = o.format === 'json' ? JSON.stringify(d, null, 2) + '\n' : renderDiffText(d);
       if (o.out) writeFileSync(o.out, text);
       else process.stdout.write(text);
