@@ -46,6 +46,8 @@ export interface FindingDependency {
   firstClean?: EvidenceOut;
   /** Never recorded with certain held state. */
   uncertainOnly?: boolean;
+  /** Graph inputs (merge, replay of graph files): the captures the dependency was seen in. */
+  captures?: string[];
 }
 
 export interface Finding {

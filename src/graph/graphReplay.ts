@@ -10,7 +10,7 @@ import { openInput } from '../io/openInput.ts';
 import { detectFormat } from '../decode/detectFormat.ts';
 import type { ReplayResult } from '../report/result.ts';
 import { DEFAULT_RUN_OPTIONS, replayTraces, type RunOptions } from '../pipeline/runReplay.ts';
-import { compareFindings, type Finding, type FindingDependency } from '../analysis/findings.ts';
+import { compareFindings, type Finding } from '../analysis/findings.ts';
 import { GRAPH_SCHEMA, dependencyKey, serializeGraph, type GraphCapture, type GraphEvidence, type GraphFile } from './graphFile.ts';
 import { readProcLockdep, type LockdepGraph } from '../decode/lockdep/procLockdep.ts';
 import { graphFromReplay } from './graphFromReplay.ts';
@@ -76,7 +76,7 @@ export function annotateProvenance(result: ReplayResult, graph: GraphFile): void
   const caps = new Map<string, string[]>();
   for (const d of graph.dependencies) caps.set(dependencyKey(d.from, d.to), d.captures);
   for (const f of result.findings) {
-    for (const d of f.dependencies as (FindingDependency & { captures?: string[] })[]) {
+    for (const d of f.dependencies) {
       const c = caps.get(dependencyKey(d.from, d.to));
       if (c) d.captures = c;
     }
