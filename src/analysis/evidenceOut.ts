@@ -27,8 +27,10 @@ export function evidenceOut(r: Replayer, inputs: InputInfo[], ev: Evidence): Evi
     context: r.contexts.describe(ev.ctx),
     held: ev.held.map((c) => r.classes.displayName(c)),
   };
+  if (ev.heldOmitted) out.heldOmitted = ev.heldOmitted;
   if (!inp || inp.positions === 'line') out.line = ev.pos;
   else out.byte = ev.pos;
   if (ev.uncertain) out.uncertain = true;
+  if (ev.inferred) out.inferred = ev.inferred;
   return out;
 }

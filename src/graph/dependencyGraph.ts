@@ -101,7 +101,11 @@ export class DependencyGraph {
     this.combos[e] |= 1 << combo;
     if (clean && this.cleanCount[e]++ === 0) this.firstClean[e] = makeEvidence();
     const g = this.gates[e];
-    if (g !== null) this.narrowGates(e, g, gatePairs());
+    if (g !== null) {
+      const now = gatePairs();
+      // The same (shared, never mutated) candidate list as before: nothing to narrow.
+      if (now !== g) this.narrowGates(e, g, now);
+    }
     return e;
   }
 

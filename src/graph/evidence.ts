@@ -11,10 +11,35 @@ export interface Evidence {
   comm: number;
   /** Execution context ID. */
   ctx: number;
-  /** Classes held at that moment, bottom to top (before the new acquisition). */
+  /**
+   * Classes held at that moment, bottom to top (before the new acquisition):
+   * at most EVIDENCE_HELD of them, the innermost.
+   */
   held: number[];
+  /** Outer held entries left out of `held` (absent when none were). */
+  heldOmitted?: number;
   /** Recorded while held-lock state was uncertain (lost events, before every CPU's buffer started). */
   uncertain: boolean;
   /** The event had no irq flags column: its context may be an interrupt counted on a task. */
   noContext?: boolean;
+  /** The dependency was inferred, not seen being recorded (replay/lostAcquisitions.ts): how. */
+  inferred?: string;
+}
+
+/**
+ * Most held entries one evidence record keeps: lockdep's MAX_LOCK_DEPTH
+ * (include/linux/sched.h), the size of current->held_locks[]. A real lockdep
+ * never holds more: __lock_acquire() turns itself off ("BUG: MAX_LOCK_DEPTH too
+ * low!", debug_locks_off()) once lockdep_depth reaches it, and its splats
+ * (lockdep_print_held_locks()) never list more. The replay's own stacks go
+ * deeper (ReplayOptions.maxDepth), so every dependency would otherwise copy the
+ * whole stack and a context nesting N locks would cost N² memory; past this
+ * many, the innermost entries are kept (the ones next to the acquisition) and
+ * the outer ones are counted (`heldOmitted`, "… N more held" in the reports).
+ */
+export const EVIDENCE_HELD = 48;
+
+/** The first held entry an evidence record of a stack `depth` deep keeps (the entries below it are counted, not kept). */
+export function heldFrom(depth: number): number {
+  return depth > EVIDENCE_HELD ? depth - EVIDENCE_HELD : 0;
 }

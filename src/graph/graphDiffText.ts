@@ -6,7 +6,7 @@ import type { GraphDiffResult } from './graphDiff.ts';
 function where(e: GraphEvidence): string {
   const pos = e.line !== undefined ? `:${e.line}` : `: byte ${e.byte}`;
   return `${safe(e.capture === e.input ? e.capture : `${e.capture}: ${e.input}`)}${pos} ts ${e.ts} cpu ${e.cpu} ${safe(e.comm)}/${e.pid}` +
-    (e.held.length ? `, holding ${e.held.map(safe).join(', ')}` : '');
+    (e.held.length ? `, holding ${e.heldOmitted ? `… ${e.heldOmitted} more held, ` : ''}${e.held.map(safe).join(', ')}` : '');
 }
 
 export function renderDiffText(d: GraphDiffResult): string {

@@ -102,6 +102,7 @@ function evidenceJson(e: GraphEvidence): unknown {
   o.comm = e.comm;
   o.context = e.context;
   o.held = e.held;
+  if (e.heldOmitted) o.heldOmitted = e.heldOmitted;
   if (e.uncertain) o.uncertain = true;
   if (e.noContext) o.noContext = true;
   return o;

@@ -147,6 +147,7 @@ function checkEvidence(v: unknown, where: string, fail: Fail): GraphEvidence {
   if (o.line !== undefined) e.line = int(o, 'line', where, fail);
   else if (o.byte !== undefined) e.byte = int(o, 'byte', where, fail);
   else fail(`${where}: needs "line" or "byte"`);
+  if (o.heldOmitted !== undefined) e.heldOmitted = int(o, 'heldOmitted', where, fail);
   if (o.uncertain === true) e.uncertain = true;
   if (o.noContext === true) e.noContext = true;
   return e;

@@ -87,6 +87,7 @@ export function importGraph(g: GraphFile, opts: ReplayOptions = DEFAULT_REPLAY_O
       input: inputOf(e), pos: e.line ?? e.byte ?? 0, tsNs: parseTs(e.ts), cpu: e.cpu, pid: e.pid, comm: strings.intern(e.comm),
       ctx: contextOf(r, e.context, e.pid), held: e.held.map(classOf), uncertain: !!e.uncertain,
     };
+    if (e.heldOmitted) ev.heldOmitted = e.heldOmitted;
     if (e.noContext) ev.noContext = true;
     return ev;
   };

@@ -24,10 +24,26 @@ export const HeldFlags = {
    * later event of the context showing them on (mark_held_locks(), §4.4).
    */
   EnablePending: 32,
+  /** Its lock_acquire was lost; pushed from lock_contended/lock_acquired (replay/lostAcquisitions.ts). */
+  Recovered: 64,
 } as const;
+
+/** HeldStack.pendingFrom when no entry waits for its ENABLED_* usage. */
+export const NO_PENDING = 0x7fffffff;
 
 export class HeldStack {
   depth = 0;
+  /**
+   * Acquisitions past the replay's depth limit (ReplayOptions.maxDepth) that
+   * were not pushed and not yet released: conceptually above the top entry.
+   */
+  overflow = 0;
+  /**
+   * No entry below this index has EnablePending (NO_PENDING: none has), so the
+   * per-event mark_held_locks() scan starts here instead of at the bottom of a
+   * deep stack. Kept conservative by push/remove/dropBelow; the scan tightens it.
+   */
+  pendingFrom = NO_PENDING;
   cls: Int32Array;
   inst: Int32Array;
   name: Int32Array;
@@ -61,6 +77,7 @@ export class HeldStack {
     this.pos[d] = pos;
     this.ts[d] = ts;
     this.chain[d] = this.link(d);
+    if (flags & HeldFlags.EnablePending && d < this.pendingFrom) this.pendingFrom = d;
   }
 
   /** Index of the topmost entry holding (instance, name), or -1. */
@@ -82,6 +99,7 @@ export class HeldStack {
       this.ts.copyWithin(i, i + 1, d + 1);
       this.chain.copyWithin(i, i + 1, d + 1);
     }
+    if (i < this.pendingFrom && this.pendingFrom !== NO_PENDING) this.pendingFrom--;
     this.rechain(i);
   }
 
@@ -98,6 +116,7 @@ export class HeldStack {
     this.ts.copyWithin(0, from, d);
     this.chain.copyWithin(0, from, d);
     this.depth = d - from;
+    if (this.pendingFrom !== NO_PENDING) this.pendingFrom = this.pendingFrom > from ? this.pendingFrom - from : 0;
     this.rechain(0);
   }
 

@@ -55,7 +55,7 @@ function where(e: EvidenceOut): string {
 function evidenceHtml(e: EvidenceOut): string {
   return `<span class="ev">${escapeHtml(where(e))} ts ${escapeHtml(e.ts)} cpu ${e.cpu} ${escapeHtml(e.comm)}/${e.pid} [${escapeHtml(e.context)}]` +
     `${e.uncertain ? ' <em>(uncertain)</em>' : ''}</span>` +
-    (e.held.length ? `<br><span class="held">holding: ${e.held.map((h) => `<code>${escapeHtml(h)}</code>`).join(', ')}</span>` : '');
+    (e.held.length ? `<br><span class="held">holding: ${e.heldOmitted ? `… ${e.heldOmitted} more held, ` : ''}${e.held.map((h) => `<code>${escapeHtml(h)}</code>`).join(', ')}</span>` : '');
 }
 
 interface ViewNode { id: string; name: string; kind: string; inCycle: boolean; usage: string[] }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { newPerfLineFields, parsePerfScriptLine } from '../../src/decode/perf/perfScriptLine.ts';
@@ -11,6 +13,7 @@ import { DEFAULT_RUN_OPTIONS, runReplay } from '../../src/pipeline/runReplay.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURE = `${root}traces/perf-script-abba-lr1.txt`;
+const LOST_FIXTURE = `${root}traces/perf-script-lost.txt`;
 const SHARED = `${root}../shared/traces`;
 const ABBA_PERF = `${SHARED}/abba/perf_rerun/perf-script.txt.xz`;
 const NONE_PERF = `${SHARED}/none/perf-script.txt.xz`;
@@ -47,6 +50,18 @@ describe('perf script line', () => {
     expect(parse('             :-1    -1 [000]    11.567625:                 lock:lock_acquire: 0xffffffff81a061d8 pidmap_lock').f.type).toBe(3);
     expect(parse('not a perf line at all').f.type).toBe(-1);
   });
+
+  it('reads PERF_RECORD_LOST_SAMPLES with or without a count, and a loss of a task perf never resolved', () => {
+    const samples = parse('            perf    42 [000]    12.000001: PERF_RECORD_LOST_SAMPLES lost 7');
+    expect([samples.f.type, samples.f.cpu, samples.f.lostCount, samples.f.tsNs]).toEqual([2, 0, 7, 12_000_001_000]);
+    const bare = parse('            perf    42 [003]    12.000002: PERF_RECORD_LOST_SAMPLES');
+    expect([bare.f.type, bare.f.cpu, bare.f.lostCount]).toEqual([2, 3, 0]);
+    // a loss still counts when its sample header has no task (tid -1)
+    const orphan = parse('             :-1    -1 [001]    12.000003: PERF_RECORD_LOST lost 9');
+    expect([orphan.f.type, orphan.f.cpu, orphan.f.lostCount]).toEqual([2, 1, 9]);
+    // only the whole word: another record type that merely starts alike is not a loss
+    expect(parse('            perf    42 [000]    12.000004: PERF_RECORD_LOSTLESS x').f.type).toBe(-1);
+  });
 });
 
 describe('perf script decoder', () => {
@@ -71,6 +86,42 @@ describe('perf script decoder', () => {
     expect(d.warnings.counts).toContainEqual(['unparsed-line', 1]);
   });
 
+  it('a last line without its newline is a truncated record (line and byte offset), never a short event', () => {
+    const whole = '            perf    42 [000]     9.405347:                 lock:lock_release: 0xffffffffa00026f0 lr_mutex_a\n';
+    const cut = '            perf    42 [000]     9.405348:                 lock:lock_acquire: 0xffffffffa0002650 lr_mut';
+    const d = new PerfScriptDecoder(0, 1 << 20).decode(Buffer.from(whole + cut), 1, 1000);
+    expect(d.batch.length).toBe(1); // the stub would have been a lock class "lr_mut"
+    expect(d.stats.lines).toBe(2);
+    expect(d.warnings.counts).toEqual([['truncated-record', 1]]);
+    const [loc] = d.warnings.first[0][1];
+    expect(loc.pos).toBe(2);
+    expect(loc.detail).toBe(`last line has no newline (${cut.length} bytes at byte ${1000 + whole.length}; input cut off?)`);
+    // blank residue after the last newline is not a record
+    expect(new PerfScriptDecoder(0, 1 << 20).decode(Buffer.from(whole + '  '), 1).warnings.counts).toEqual([]);
+    // nor is a complete last line
+    expect(new PerfScriptDecoder(0, 1 << 20).decode(Buffer.from(whole), 1).warnings.counts).toEqual([]);
+  });
+
+  it('through the pipeline, the truncated record carries its byte offset in the whole input, across frames', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lr-perf-trunc-'));
+    try {
+      const body = readFileSync(FIXTURE);
+      const cut = '            perf    42 [000]    99.000001:                 lock:lock_release: 0xffffffffa00026f0 lr_mut';
+      const file = join(dir, 'cut.txt');
+      writeFileSync(file, Buffer.concat([body, Buffer.from(cut)]));
+      const lines = body.toString('latin1').split('\n').length; // the cut line's number (body ends with a newline)
+      const whole = await runReplay({ ...DEFAULT_RUN_OPTIONS, inputs: [FIXTURE] });
+      const r = await runReplay({ ...DEFAULT_RUN_OPTIONS, frameBytes: 4096, inputs: [file] });
+      const w = r.warnings.find((x) => x.kind === 'truncated-record');
+      expect(w?.count).toBe(1);
+      expect(w?.first[0]).toMatchObject({ line: lines, detail: `last line has no newline (${cut.length} bytes at byte ${body.length}; input cut off?)` });
+      expect(r.stats.events).toBe(whole.stats.events);
+      expect(r.stats.classes).toBe(whole.stats.classes);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('is detected as perf-script', () => {
     expect(detectFormat(readFileSync(FIXTURE).subarray(0, 65536))?.format).toBe('perf-script');
     expect(detectFormat(Buffer.from('            perf    42/42 [000]     9.405347:                 lock:lock_acquire: 0xa x\n'))?.format).toBe('perf-script');
@@ -79,6 +130,28 @@ describe('perf script decoder', () => {
   it('replays lr1_abba taking lr_mutex_a then lr_mutex_b (fixture cut from abba/perf_rerun)', async () => {
     const deps = await replayDependencies([FIXTURE]);
     expect(deps).toContainEqual({ from: 'lr_mutex_a', to: 'lr_mutex_b' });
+  });
+});
+
+describe('perf script --show-lost-events (fixture cut from abba/perf_rerun, traces/README.md)', () => {
+  it('decodes PERF_RECORD_LOST as a lost-events marker: counted in stats, warnings and the input summary', async () => {
+    const r = await runReplay({ ...DEFAULT_RUN_OPTIONS, inputs: [LOST_FIXTURE] });
+    expect(r.stats).toMatchObject({ lostEvents: 23, lostMarkers: 1 });
+    const w = r.warnings.find((x) => x.kind === 'lost-events');
+    expect(w?.count).toBe(1);
+    expect(w?.first[0]).toMatchObject({ line: 174, detail: 'CPU 1: 23 events lost' });
+    expect(r.inputs[0].notes).toContain('perf lost records: 1 PERF_RECORD_LOST line(s), 23 record(s) lost; every lock held at a loss is uncertain from there on');
+  });
+
+  it('applies the replay\'s uncertainty rules: what rests on the lock held across the loss is unverified because of it', async () => {
+    const r = await runReplay({ ...DEFAULT_RUN_OPTIONS, inputs: [LOST_FIXTURE] });
+    // &xa->xa_lock was held when 23 records (its release among them) were lost
+    const rec = r.findings.find((f) => f.kind === 'recursive-locking');
+    expect(rec).toMatchObject({ verdict: 'unverified', classes: ['&xa->xa_lock'] });
+    expect(rec!.reason).toMatch(/held-lock state was unknown/);
+    const cyc = r.findings.find((f) => f.kind === 'circular-dependency');
+    expect(cyc?.verdict).toBe('unverified');
+    expect(cyc!.reason).toMatch(/lost events/);
   });
 });
 
@@ -92,12 +165,14 @@ describe.skipIf(!existsSync(ABBA_PERF))('perf script, real abba/perf_rerun captu
     expect(r.stats.acquires).toBe(acquires);
   });
 
-  it('has lr_mutex_a -> lr_mutex_b; the lr2_abba acquires of B then A were lost by perf (releases arrive unheld)', async () => {
+  it('has lr_mutex_a -> lr_mutex_b; lr2_abba\'s acquires of B then A were lost by perf: A is recovered from its lock_acquired, B released unheld', async () => {
     const deps = await replayDependencies([ABBA_PERF]);
     expect(deps).toContainEqual({ from: 'lr_mutex_a', to: 'lr_mutex_b' });
     const r = await runReplay({ ...DEFAULT_RUN_OPTIONS, inputs: [ABBA_PERF] });
     const unheld = r.warnings.find((w) => w.kind === 'unheld-release');
-    expect(unheld?.first.map((f) => f.detail)).toEqual(expect.arrayContaining(['lr_mutex_a', 'lr_mutex_b']));
+    expect(unheld?.first.map((f) => f.detail)).toEqual(expect.arrayContaining(['lr_mutex_b']));
+    const recovered = r.warnings.find((w) => w.kind === 'recovered-acquire');
+    expect(recovered?.first.map((f) => f.detail)).toEqual(expect.arrayContaining(['lr_mutex_a']));
   });
 });
 

@@ -12,6 +12,7 @@ import { Warnings } from '../warnings.ts';
 import { emptyStats, type DecodedFrame, type DecodeStats } from '../decoder.ts';
 import { eventKindOf, parseBody } from '../eventBodies.ts';
 import { ascii, equalsRange } from '../ftrace/bytes.ts';
+import { isCutOffLastLine } from '../cutOffLine.ts';
 import { newPerfLineFields, parsePerfScriptLine, type PerfLineFields } from './perfScriptLine.ts';
 
 const SYS_LOCK = ascii('lock'), SYS_WORKQUEUE = ascii('workqueue');
@@ -21,14 +22,22 @@ export class PerfScriptDecoder {
   private readonly builder = new BatchBuilder(1 << 14);
   private readonly f = newPerfLineFields();
   private seq = 0;
+  /** PERF_RECORD_LOST(_SAMPLES) lines seen, and the records they say were lost (for the input summary). */
+  lostLines = 0;
+  lostRecords = 0;
+  /** A long line was cut (its tail never reaches us), so byte offsets from here on are lower bounds. */
+  private afterLongLine = false;
 
   constructor(
     private readonly input: number,
     private readonly maxLineBytes: number,
   ) {}
 
-  /** Decodes the whole lines in buf; `firstLine` is the 1-based number of its first line. */
-  decode(buf: Uint8Array, firstLine: number, seq = this.seq++): DecodedFrame {
+  /**
+   * Decodes the whole lines in buf; `firstLine` is the 1-based number of its
+   * first line, `firstByte` the input byte offset of its first byte.
+   */
+  decode(buf: Uint8Array, firstLine: number, firstByte = 0, seq = this.seq++): DecodedFrame {
     const out = this.builder;
     const warnings = new Warnings();
     const stats = emptyStats();
@@ -40,8 +49,14 @@ export class PerfScriptDecoder {
       const next = e < 0 ? n : e + 1;
       if (e < 0) e = n;
       stats.lines++;
-      if (e - s > this.maxLineBytes) warnings.add('long-line', this.input, line, `${e - s} bytes`);
-      else this.decodeLine(buf, s, e, line, out, warnings, stats);
+      if (e - s > this.maxLineBytes) {
+        warnings.add('long-line', this.input, line, `${e - s} bytes`);
+        this.afterLongLine = true;
+      } else if (isCutOffLastLine(buf, s, e, next)) {
+        // perf prints every record with a trailing newline: this one was cut off (see decode/cutOffLine)
+        const at = `${this.afterLongLine ? 'at or after' : 'at'} byte ${firstByte + s}`;
+        warnings.add('truncated-record', this.input, line, `last line has no newline (${e - s} bytes ${at}; input cut off?)`);
+      } else this.decodeLine(buf, s, e, line, out, warnings, stats);
       line++;
       s = next;
     }
@@ -57,8 +72,11 @@ export class PerfScriptDecoder {
       return;
     }
     if (f.type === 2) {
-      // perf's ring buffer overflowed: this CPU's events are missing (held-lock state unknown).
+      // perf's ring buffer overflowed: records are missing (held-lock state unknown). The same EventKind
+      // as ftrace's "[LOST n EVENTS]", so the replay's uncertainty rules apply alike.
       out.aux[out.push(EventKind.Lost, f.tsNs, f.cpu, -1, 0, line)] = f.lostCount;
+      this.lostLines++;
+      this.lostRecords += f.lostCount;
       return;
     }
     if (f.type === 3) {

@@ -10,8 +10,14 @@
 import { COLON, DOT, HASH, LBRACK, RBRACK, SP, TAB, ascii, indexOf, isDigit, parseTimestampNs, parseUint, skipSpaces, startsWith, trimEnd } from '../ftrace/bytes.ts';
 
 const SLASH = 0x2f;
-/** `perf script --show-lost-events`: "PERF_RECORD_LOST lost N" (also PERF_RECORD_LOST_SAMPLES). */
-const PERF_RECORD_LOST = ascii('PERF_RECORD_LOST'), LOST_SP = ascii('lost ');
+/**
+ * `perf script --show-lost-events` (builtin-script.c process_lost_event()): the
+ * sample header, then perf_event__fprintf(): "PERF_RECORD_LOST lost N"
+ * (perf_event__fprintf_lost()). PERF_RECORD_LOST_SAMPLES has no printer of its
+ * own in perf_event__fprintf() and prints bare; both are accepted, with or
+ * without a count.
+ */
+const PERF_RECORD_LOST = ascii('PERF_RECORD_LOST'), SAMPLES = ascii('_SAMPLES'), LOST_SP = ascii('lost ');
 
 /** What a parsed perf line says; written into this reusable record. */
 export interface PerfLineFields {
@@ -56,6 +62,17 @@ export function parsePerfScriptLine(b: Uint8Array, s: number, e: number, f: Perf
     if (t1 === t0 || t1 >= e || b[t1] !== COLON) continue;
     const ts = parseTimestampNs(b, t0, t1);
     if (ts < 0) continue;
+    // A loss record first: its task may be one perf never resolved (tid -1), and the loss still counts.
+    const n0 = skipSpaces(b, t1 + 1, e);
+    if (isLostRecord(b, n0, e)) {
+      const at = indexOf(b, n0 + PERF_RECORD_LOST.length, e, LOST_SP);
+      const c = at < 0 ? -1 : parseUint(b, at + LOST_SP.length, e);
+      f.lostCount = c < 0 ? 0 : c;
+      f.cpu = cpu;
+      f.tsNs = ts;
+      f.type = 2;
+      return;
+    }
     // tid (or pid/tid) left of "[cpu]"
     const pe = trimEnd(b, i, k);
     let ps = pe;
@@ -73,14 +90,7 @@ export function parsePerfScriptLine(b: Uint8Array, s: number, e: number, f: Perf
     f.cpu = cpu;
     f.tsNs = ts;
     // optional period, then "sys:event:"
-    let n = skipSpaces(b, t1 + 1, e);
-    if (startsWith(b, n, e, PERF_RECORD_LOST)) {
-      const at = indexOf(b, n, e, LOST_SP);
-      const c = at < 0 ? -1 : parseUint(b, at + LOST_SP.length, e);
-      f.lostCount = c < 0 ? 0 : c;
-      f.type = 2;
-      return;
-    }
+    let n = n0;
     let ne = n;
     while (ne < e && isDigit(b[ne])) ne++;
     if (ne > n && ne < e && (b[ne] === SP || b[ne] === TAB)) n = skipSpaces(b, ne, e);
@@ -100,4 +110,12 @@ export function parsePerfScriptLine(b: Uint8Array, s: number, e: number, f: Perf
     return;
   }
   f.type = -1;
+}
+
+/** "PERF_RECORD_LOST" or "PERF_RECORD_LOST_SAMPLES" at i, as a whole word. */
+function isLostRecord(b: Uint8Array, i: number, e: number): boolean {
+  if (!startsWith(b, i, e, PERF_RECORD_LOST)) return false;
+  let k = i + PERF_RECORD_LOST.length;
+  if (startsWith(b, k, e, SAMPLES)) k += SAMPLES.length;
+  return k === e || b[k] === SP || b[k] === TAB;
 }
