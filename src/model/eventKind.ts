@@ -53,6 +53,17 @@ export const IrqBits = {
   NoBhInfo: 64,
 } as const;
 
+/**
+ * Bits of the `lockFlags` column of a Lost event. trace.dat knows where a CPU's gap begins
+ * (right after its last record before a page flagged RB_MISSED_EVENTS) as well as where it
+ * ends; the text formats only show the end. The replayer makes held state uncertain at both
+ * markers and counts the gap once, at its end.
+ */
+export const LostFlags = {
+  /** The start of a gap whose end is a separate, counted Lost event. */
+  GapStart: 1,
+} as const;
+
 /** Bits of the `lockFlags` column (TP_fast_assign of lock_acquire: try=1, read=2). */
 export const LockFlags = {
   Try: 1,

@@ -30,7 +30,11 @@ export class CpuRingBuffer {
   rec = 0;
   recLen = 0;
   pos = 0;
-  /** Missed events announced by the current record's page: -1 none, 0 unknown count, else the count. */
+  /**
+   * Missed events announced by a page read since the consumer last cleared this: -1 none,
+   * 0 unknown count, else the count. The gap lies between the previous record of this CPU
+   * and the first record of the announcing page.
+   */
   lost = -1;
   buf: Buffer = Buffer.alloc(0);
   view = new DataView(this.buf.buffer);
@@ -133,20 +137,28 @@ export class CpuRingBuffer {
       this.p = dataStart;
       this.dataEnd = dataStart + size;
       if (commitLo & RB_MISSED_EVENTS) {
+        // ring_buffer_read_page() sets the flag on the first page read after the writer overwrote
+        // unread pages, and stores the count after the data when it fits (RB_MISSED_STORED);
+        // libtraceevent's __kbuffer_load_subbuffer() reads it the same way (-1 = count unknown).
         let missed = 0;
         if (commitLo & RB_MISSED_STORED && this.dataEnd + lay.commitSize <= pg + this.pageSize) {
           const lo = v.getUint32(this.dataEnd + (L || lay.commitSize === 4 ? 0 : 4), L);
           const hi = lay.commitSize === 8 ? v.getUint32(this.dataEnd + (L ? 4 : 0), L) : 0;
           missed = hi ? 0xffffffff : lo;
         }
-        this.lost = missed;
-        this.lostPos = this.posOf(pg);
+        // Flagged pages without a record in between are one gap; an unknown count stays unknown.
+        if (this.lost < 0) {
+          this.lost = missed;
+          this.lostPos = this.posOf(pg);
+        } else {
+          this.lost = this.lost === 0 || missed === 0 ? 0 : Math.min(0xffffffff, this.lost + missed);
+        }
       }
       return true;
     }
   }
 
-  /** Position of the page that announced `lost`. */
+  /** Position of the (first) page that announced `lost`. */
   lostPos = 0;
 
   /** Steps to the next data record; false when this CPU has no more. */

@@ -7,7 +7,7 @@
  */
 import { closeSync, createWriteStream, fstatSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import type { OpenedInput } from '../../io/openInput.ts';
 import { InputError } from '../../model/inputError.ts';
@@ -16,11 +16,28 @@ export class RandomAccess {
   private constructor(
     /** Input name for messages. */
     readonly name: string,
+    /** The regular file read: the input itself, or its temp copy. */
+    readonly path: string,
     private readonly fd: number,
     /** Size in bytes of the (decompressed) file. */
     readonly size: number,
     private readonly tempDir: string | undefined,
   ) {}
+
+  /**
+   * Reopens a regular file that open() made readable (a decode worker opens the
+   * path the main thread hands it; the main thread keeps its own RandomAccess,
+   * which owns any temp copy, until the worker is done).
+   */
+  static reopen(path: string, name: string): RandomAccess {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (e) {
+      throw new InputError(name, undefined, `cannot reopen for random access (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    return new RandomAccess(name, path, fd, fstatSync(fd).size, undefined);
+  }
 
   static async open(input: OpenedInput): Promise<RandomAccess> {
     if (input.compression === 'none' && input.name !== '<stdin>') {
@@ -31,7 +48,7 @@ export class RandomAccess {
         throw new InputError(input.name, undefined, `cannot reopen for random access (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
       }
       const st = fstatSync(fd);
-      if (st.isFile()) return new RandomAccess(input.name, fd, st.size, undefined);
+      if (st.isFile()) return new RandomAccess(input.name, resolve(input.name), fd, st.size, undefined);
       closeSync(fd); // a pipe or device: fall through to the temp copy
     }
     const dir = mkdtempSync(join(tmpdir(), 'lockreplay-dat-'));
@@ -42,7 +59,7 @@ export class RandomAccess {
       out.end();
       await once(out, 'finish');
       const fd = openSync(path, 'r');
-      return new RandomAccess(input.name, fd, fstatSync(fd).size, dir);
+      return new RandomAccess(input.name, path, fd, fstatSync(fd).size, dir);
     } catch (e) {
       rmSync(dir, { recursive: true, force: true });
       throw e;

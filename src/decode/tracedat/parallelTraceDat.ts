@@ -1,0 +1,85 @@
+/**
+ * trace.dat decoded on a worker thread while this thread replays. The merge of
+ * the per-CPU streams is one sequential pass, so one worker does all of it
+ * (read, zstd, merge, record decoding, interning) with one long-lived
+ * TraceDatDecoder, and the replay on the main thread overlaps with it: with two
+ * frames requested ahead, the worker decodes frame n+1 while frame n is being
+ * replayed. Frames come back in order (one thread, FIFO queue), and they are
+ * the very frames the main-thread decoder would make, so the report is the
+ * same for any --workers.
+ *
+ * The worker opens the file by path (RandomAccess.path: the input, or the temp
+ * copy of compressed/stdin input that this thread's RandomAccess owns and
+ * deletes when the generator ends). Input errors come back as values and are
+ * rethrown here as the same InputError; anything else the worker throws
+ * becomes an InputError naming the input, and the pool is destroyed either way.
+ */
+import { Piscina } from 'piscina';
+import { InputError, type Position } from '../../model/inputError.ts';
+import { decodeWorkerEntry } from '../../pipeline/parallelWorkerEntry.ts';
+import type { DecodedFrame } from '../decoder.ts';
+import type { DecodeContext } from '../registry.ts';
+import type { RandomAccess } from './randomAccess.ts';
+import type { TraceDatSummary } from './traceDatDecoder.ts';
+
+/** Frames requested ahead of the one being replayed. */
+const AHEAD = 2;
+
+export interface TraceDatTask {
+  /** One pool run: a worker never resumes a decoder of another run. */
+  run: number;
+  input: number;
+  /** File to open, and the input name for messages. */
+  path: string;
+  name: string;
+  frameBytes: number;
+  instance?: string;
+}
+
+export interface TraceDatResult {
+  /** The next frame; absent after the last one. */
+  frame?: DecodedFrame;
+  summary?: TraceDatSummary;
+  error?: { input: string; position: Position; detail: string };
+}
+
+let runs = 0;
+
+export async function* decodeTraceDatOnWorker(ctx: DecodeContext, file: RandomAccess, workerFile?: string): AsyncGenerator<DecodedFrame> {
+  const pool = new Piscina({
+    filename: workerFile ?? (await decodeWorkerEntry('decodeTraceDat')),
+    minThreads: 1,
+    maxThreads: 1,
+    idleTimeout: 60_000,
+    concurrentTasksPerWorker: 1,
+  });
+  const task: TraceDatTask = { run: ++runs, input: ctx.index, path: file.path, name: file.name, frameBytes: ctx.frameBytes, instance: ctx.instance };
+  const pending: Promise<TraceDatResult>[] = [];
+  const request = (): void => {
+    const p = pool.run(task) as Promise<TraceDatResult>;
+    p.catch(() => {}); // handled when taken; avoids unhandled rejections after an early exit
+    pending.push(p);
+  };
+  try {
+    for (let k = 0; k < AHEAD; k++) request();
+    for (;;) {
+      let r: TraceDatResult;
+      try {
+        r = await pending.shift()!;
+      } catch (e) {
+        const msg = String((e as Error)?.message ?? e).split('\n')[0];
+        throw new InputError(file.name, undefined, `trace.dat decode worker failed (${msg})`);
+      }
+      if (r.error) throw new InputError(r.error.input, r.error.position, r.error.detail);
+      if (r.summary) Object.assign(ctx.summary, r.summary);
+      if (!r.frame) return;
+      request();
+      yield r.frame;
+    }
+  } finally {
+    // Requests still out (the ones asked ahead) must settle before the pool goes: piscina
+    // treats an answer arriving during destroy() as an error.
+    await Promise.allSettled(pending);
+    await pool.destroy();
+  }
+}

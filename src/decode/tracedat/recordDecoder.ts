@@ -1,0 +1,168 @@
+/**
+ * One ring-buffer record → one row of the batch, by the file's own event
+ * formats (eventLayouts.ts). Field values are the tokens trace-cmd report
+ * prints, so the replay sees the same strings from trace.dat and from report
+ * text: pointers as 0x<lowercase hex>, functions by the file's kallsyms (%ps),
+ * comms from its saved cmdlines. Per record: typed-array reads and ID lookups,
+ * no object and no string unless a value is new.
+ */
+import type { BatchBuilder } from '../../model/batch.ts';
+import type { ByteInterner } from '../../model/byteInterner.ts';
+import { EventKind, IrqBits } from '../../model/eventKind.ts';
+import type { DecodeStats } from '../decoder.ts';
+import type { Warnings } from '../warnings.ts';
+import type { CpuRingBuffer } from './cpuRingBuffer.ts';
+import type { EventLayouts } from './eventLayouts.ts';
+import type { Kallsyms } from './kallsyms.ts';
+import { PointerIds } from './pointerIds.ts';
+import { UNKNOWN_COMM } from './savedCmdlines.ts';
+
+/** common_flags (include/linux/trace_events.h: enum trace_flag_type) → IrqBits. */
+const TRACE_FLAG_IRQS_OFF = 0x01, TRACE_FLAG_HARDIRQ = 0x08, TRACE_FLAG_SOFTIRQ = 0x10;
+const TRACE_FLAG_NMI = 0x40, TRACE_FLAG_BH_OFF = 0x80;
+
+export function irqBitsOfCommonFlags(f: number): number {
+  let irq = 0;
+  if (f & TRACE_FLAG_IRQS_OFF) irq |= IrqBits.IrqsOff;
+  if (f & TRACE_FLAG_HARDIRQ) irq |= IrqBits.Hardirq;
+  if (f & TRACE_FLAG_SOFTIRQ) irq |= IrqBits.Softirq;
+  // __nmi_enter() also adds HARDIRQ_OFFSET, so NMI is always a hardirq too
+  if (f & TRACE_FLAG_NMI) irq |= IrqBits.Nmi | IrqBits.Hardirq;
+  if (f & TRACE_FLAG_BH_OFF) irq |= IrqBits.BhOff;
+  return irq;
+}
+const IRQ_OF_FLAGS = Uint8Array.from({ length: 256 }, (_, f) => irqBitsOfCommonFlags(f));
+
+/** pids below this get a comm ID from an array; others (corrupt or huge pid_max) from a Map. */
+const PID_ARRAY = 1 << 22;
+
+export class RecordDecoder {
+  private readonly pointers: PointerIds;
+  private readonly funcIds = new Map<number, Map<number, number>>();
+  private commIds = new Int32Array(1024).fill(-1);
+  private readonly otherCommIds = new Map<number, number>();
+  private readonly minLen: number;
+
+  constructor(
+    private readonly layouts: EventLayouts,
+    private readonly little: boolean,
+    private readonly strings: ByteInterner,
+    private readonly kallsyms: Kallsyms,
+    private readonly cmdlines: Map<number, string>,
+  ) {
+    this.pointers = new PointerIds(strings);
+    this.minLen = Math.max(layouts.typeOff + layouts.typeSize, layouts.flagsCommonOff + 1, layouts.pidOff + 4);
+  }
+
+  /** Appends the current record of `s` to `out` if it is an event the replay uses. */
+  decode(s: CpuRingBuffer, out: BatchBuilder, input: number, warnings: Warnings, stats: DecodeStats): void {
+    const lay = this.layouts, L = this.little;
+    const v = s.view, r = s.rec, len = s.recLen, pos = s.pos;
+    if (len < this.minLen) {
+      warnings.add('unparsed-line', input, pos, `record of ${len} bytes is shorter than the common fields`);
+      return;
+    }
+    const typeOff = lay.typeOff, typeSize = lay.typeSize;
+    const type = typeSize === 2 ? v.getUint16(r + typeOff, L) : typeSize === 4 ? v.getUint32(r + typeOff, L) & 0xffff : v.getUint8(r + typeOff);
+    const kind = lay.kind[type];
+    if (kind < 0) {
+      stats.otherEvents++;
+      return;
+    }
+    const pid = v.getInt32(r + lay.pidOff, L);
+    const i = out.push(kind, s.ts, s.cpu, pid, IRQ_OF_FLAGS[v.getUint8(r + lay.flagsCommonOff)], pos);
+    out.comm[i] = this.commOf(pid);
+    let ok = true;
+    const ao = lay.addrOff[type];
+    if (ao >= 0) {
+      if (ao + lay.addrSize[type] > len) ok = false;
+      else out.addr[i] = this.pointer(v, r + ao, lay.addrSize[type]);
+    }
+    const so = lay.strOff[type];
+    if (ok && so >= 0) {
+      if (so + 4 > len) ok = false;
+      else {
+        const dl = v.getUint32(r + so, L);
+        const off = dl & 0xffff;
+        let end = off + (dl >>> 16);
+        if (end > len) ok = false;
+        else {
+          while (end > off && s.buf[r + end - 1] === 0) end--;
+          const id = this.strings.intern(s.buf, r + off, r + end);
+          if (kind === EventKind.WqQueue) out.aux[i] = id;
+          else out.name[i] = id;
+        }
+      }
+    }
+    const fo = lay.flagsOff[type];
+    if (ok && fo >= 0) {
+      if (fo + 4 > len) ok = false;
+      else out.lockFlags[i] = v.getUint32(r + fo, L) & 3; // bit 0 try, bit 1 read (= LockFlags)
+    }
+    const fno = lay.funcOff[type];
+    if (ok && fno >= 0) {
+      if (fno + lay.funcSize[type] > len) ok = false;
+      else if (lay.funcSize[type] === 8) out.name[i] = this.func(v.getUint32(r + fno + (L ? 4 : 0), L), v.getUint32(r + fno + (L ? 0 : 4), L));
+      else out.name[i] = this.func(0, v.getUint32(r + fno, L));
+    }
+    const wpo = lay.wqPtrOff[type];
+    if (ok && wpo >= 0) {
+      if (wpo + lay.wqPtrSize[type] > len) ok = false;
+      else out.aux[i] = this.pointer(v, r + wpo, lay.wqPtrSize[type]);
+    }
+    const bo = lay.bufOff[type];
+    if (ok && bo >= 0) {
+      if (bo > len) ok = false;
+      else {
+        // the text runs to the end of the record, NUL-padded; drop the write's trailing newline like the text views do
+        let end = len;
+        const b = s.buf;
+        const nul = b.indexOf(0, r + bo);
+        if (nul >= 0 && nul < r + end) end = nul - r;
+        while (end > bo && (b[r + end - 1] === 0x0a || b[r + end - 1] === 0x20)) end--;
+        out.name[i] = this.strings.intern(b, r + bo, r + end);
+      }
+    }
+    if (!ok) {
+      out.length--;
+      warnings.add('unparsed-line', input, pos, 'record shorter than its format says');
+    }
+  }
+
+  private pointer(v: DataView, at: number, size: number): number {
+    const L = this.little;
+    if (size === 8) return this.pointers.id(v.getUint32(at + (L ? 4 : 0), L), v.getUint32(at + (L ? 0 : 4), L));
+    return this.pointers.id(0, v.getUint32(at, L));
+  }
+
+  /** A function pointer as %ps prints it: its kallsyms symbol, else the pointer. */
+  private func(hi: number, lo: number): number {
+    let m = this.funcIds.get(hi);
+    if (!m) this.funcIds.set(hi, (m = new Map()));
+    let id = m.get(lo);
+    if (id === undefined) {
+      const sym = this.kallsyms.lookup(hi, lo);
+      id = sym === undefined ? this.pointers.id(hi, lo) : this.strings.internString(sym);
+      m.set(lo, id);
+    }
+    return id;
+  }
+
+  private commOf(pid: number): number {
+    if (pid >= 0 && pid < PID_ARRAY) {
+      if (pid >= this.commIds.length) {
+        let n = this.commIds.length;
+        while (n <= pid) n *= 2;
+        const a = new Int32Array(n).fill(-1);
+        a.set(this.commIds);
+        this.commIds = a;
+      }
+      let id = this.commIds[pid];
+      if (id < 0) this.commIds[pid] = id = this.strings.internString(this.cmdlines.get(pid) ?? UNKNOWN_COMM);
+      return id;
+    }
+    let id = this.otherCommIds.get(pid);
+    if (id === undefined) this.otherCommIds.set(pid, (id = this.strings.internString(this.cmdlines.get(pid) ?? UNKNOWN_COMM)));
+    return id;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * A trace.dat (versions 6 and 7) as a sequence of DecodedFrames: reads the
+ * metadata, picks one buffer instance, merges its per-CPU streams by
+ * timestamp with the loss markers of cpuMerge.ts, and cuts the result into
+ * columnar batches. Stateful and synchronous (frame after frame from one
+ * open file), so the same object serves the main thread (--workers 1) and
+ * the decode worker (workers/decodeTraceDat.ts): the frames, and so the
+ * report, are the same either way.
+ *
+ * `pos` is the byte offset of the record in the (decompressed) file; inside a
+ * compressed v7 chunk it is the offset of the chunk (records in a chunk have
+ * no file offset of their own).
+ */
+import { BatchBuilder } from '../../model/batch.ts';
+import { ByteInterner } from '../../model/byteInterner.ts';
+import { EventKind, LostFlags } from '../../model/eventKind.ts';
+import { InputError } from '../../model/inputError.ts';
+import { emptyStats, type DecodedFrame, type DecodeStats } from '../decoder.ts';
+import { Warnings } from '../warnings.ts';
+import { CpuMerge, MergeItem } from './cpuMerge.ts';
+import { CpuRingBuffer } from './cpuRingBuffer.ts';
+import { EventLayouts } from './eventLayouts.ts';
+import { Kallsyms } from './kallsyms.ts';
+import type { RandomAccess } from './randomAccess.ts';
+import { RecordDecoder } from './recordDecoder.ts';
+import { parseSavedCmdlines } from './savedCmdlines.ts';
+import { readTraceDatMeta, type BufferInstance } from './traceDatMeta.ts';
+
+/** Events per batch at the default 4 MiB frame: ~64K; smaller frames give smaller batches. */
+export function eventsPerFrame(frameBytes: number): number {
+  return Math.max(1, Math.min(65536, Math.floor(frameBytes / 64)));
+}
+
+export function describeInstances(instances: BufferInstance[]): string {
+  return `instances: ${instances.map((b) => `${JSON.stringify(b.name)} (${b.cpus.length} cpus)`).join(', ')}`;
+}
+
+/** What the input summary says about a trace.dat (DecodeContext.summary). */
+export interface TraceDatSummary {
+  positions: 'byte';
+  instance: string;
+  bytes: number;
+  notes: string[];
+}
+
+export class TraceDatDecoder {
+  readonly summary: TraceDatSummary;
+  private readonly merge: CpuMerge | undefined;
+  private readonly records: RecordDecoder | undefined;
+  private readonly strings = new ByteInterner();
+  private readonly out: BatchBuilder;
+  private readonly perFrame: number;
+  private warnings = new Warnings();
+  private stats: DecodeStats = emptyStats();
+  private seq = 0;
+  private ended = false;
+
+  constructor(
+    file: RandomAccess,
+    private readonly input: number,
+    frameBytes: number,
+    instance: string | undefined,
+  ) {
+    const meta = readTraceDatMeta(file);
+    let inst: BufferInstance | undefined;
+    if (instance !== undefined) {
+      inst = meta.instances.find((b) => b.name === instance);
+      if (!inst) throw new InputError(file.name, undefined, `no buffer instance ${JSON.stringify(instance)} (${describeInstances(meta.instances)})`);
+    } else {
+      inst = meta.instances.find((b) => b.cpus.some((c) => c.size > 0)) ?? meta.instances[0];
+    }
+    this.summary = {
+      positions: 'byte', instance: inst?.name ?? '', bytes: file.size,
+      notes: [`trace.dat v${meta.version}`, describeInstances(meta.instances)],
+    };
+    this.perFrame = eventsPerFrame(frameBytes);
+    this.out = new BatchBuilder(Math.min(this.perFrame, 65536));
+    if (!inst) return;
+    const layouts = new EventLayouts(meta.formats);
+    if (layouts.missing.length) this.warnings.add('unknown-event', input, 0, `formats without the expected fields: ${layouts.missing.join(', ')}`);
+    this.records = new RecordDecoder(layouts, meta.little, this.strings, new Kallsyms(meta.kallsyms), parseSavedCmdlines(meta.cmdlines));
+    const cpus = [...inst.cpus].sort((a, b) => a.cpu - b.cpu);
+    this.merge = new CpuMerge(cpus.map((c) => new CpuRingBuffer(file, meta, c.cpu, c, inst.pageSize, inst.compressed)));
+  }
+
+  /** The next frame, or undefined after the last one. */
+  next(): DecodedFrame | undefined {
+    if (this.ended) return undefined;
+    const { merge, records, out, input, perFrame } = this;
+    if (merge && records) {
+      while (out.length < perFrame && merge.next()) {
+        const item = merge.item;
+        if (item === MergeItem.Record) {
+          records.decode(merge.stream!, out, input, this.warnings, this.stats);
+        } else if (item === MergeItem.BufferStarted) {
+          out.push(EventKind.BufferStarted, merge.ts, merge.cpu, -1, 0, merge.pos);
+        } else {
+          const i = out.push(EventKind.Lost, merge.ts, merge.cpu, -1, 0, merge.pos);
+          out.aux[i] = merge.lost;
+          if (item === MergeItem.GapStart) out.lockFlags[i] = LostFlags.GapStart;
+        }
+      }
+      if (out.length >= perFrame) return this.flush();
+    }
+    this.ended = true;
+    // the last frame also carries what came after the last full batch (and is the only one of an empty trace)
+    if (out.length > 0 || this.seq === 0 || this.warnings.counts.size > 0 || this.stats.otherEvents > 0) return this.flush();
+    return undefined;
+  }
+
+  private flush(): DecodedFrame {
+    const { from, strings: texts } = this.strings.takeNew();
+    const f: DecodedFrame = { batch: this.out.finish(this.seq++, this.input, from, texts), stats: this.stats, warnings: this.warnings.serialize() };
+    this.warnings = new Warnings();
+    this.stats = emptyStats();
+    return f;
+  }
+}
