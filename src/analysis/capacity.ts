@@ -23,27 +23,33 @@ export class CapacityTracker {
   private hit = new Set<string>();
   maxDepth = 0;
 
-  private check(limit: keyof typeof KERNEL_LIMITS, n: number, input: number, pos: number): void {
-    if (n > KERNEL_LIMITS[limit] && !this.hit.has(limit)) {
+  private check(limit: keyof typeof KERNEL_LIMITS, input: number, pos: number): void {
+    if (!this.hit.has(limit)) {
       this.hit.add(limit);
       this.hits.push({ limit, value: KERNEL_LIMITS[limit], input, pos });
     }
   }
 
   onClass(n: number, input: number, pos: number): void {
-    if (n > KERNEL_LIMITS.classes) this.check('classes', n, input, pos);
+    if (n > KERNEL_LIMITS.classes) this.check('classes', input, pos);
   }
 
   onDependency(n: number, input: number, pos: number): void {
-    if (n > KERNEL_LIMITS.dependencies) this.check('dependencies', n, input, pos);
+    if (n > KERNEL_LIMITS.dependencies) this.check('dependencies', input, pos);
   }
 
   onChain(n: number, input: number, pos: number): void {
-    if (n > KERNEL_LIMITS.chains) this.check('chains', n, input, pos);
+    if (n > KERNEL_LIMITS.chains) this.check('chains', input, pos);
   }
 
+  /**
+   * __lock_acquire() increments lockdep_depth and turns lockdep off when it
+   * *reaches* MAX_LOCK_DEPTH ("BUG: MAX_LOCK_DEPTH too low!"): the 48th held
+   * lock is already one too many. The table limits are the other way round
+   * (nr_lock_classes >= MAX_LOCKDEP_KEYS is checked before adding one).
+   */
   onDepth(d: number, input: number, pos: number): void {
     if (d > this.maxDepth) this.maxDepth = d;
-    if (d > KERNEL_LIMITS.depth) this.check('depth', d, input, pos);
+    if (d >= KERNEL_LIMITS.depth) this.check('depth', input, pos);
   }
 }

@@ -28,10 +28,14 @@ export interface EvidenceOut {
   pid: number;
   comm: string;
   context: string;
-  /** Classes held at that moment, outermost first. */
+  /** Classes held at that moment, outermost first (at most the innermost 48, graph/evidence EVIDENCE_HELD). */
   held: string[];
+  /** Outer held locks left out of `held` ("… N more held"); absent when none were. */
+  heldOmitted?: number;
   /** Recorded while the context's held-lock state was not known for sure. */
   uncertain?: boolean;
+  /** The dependency was inferred from lost acquisitions, not seen being recorded: how. */
+  inferred?: string;
 }
 
 export interface FindingDependency {

@@ -70,6 +70,8 @@ export function judgeCycle(r: Replayer, inputs: InputInfo[], c: CycleRecord): Fi
       `rests on ${uncertain.length} dependenc${uncertain.length === 1 ? 'y' : 'ies'} recorded only while held-lock state was unknown ` +
       `(lost events, or before every CPU's buffer started): ` +
       dependencyNames(r, uncertain);
+    const inferred = uncertain.filter((e) => g.first[e].inferred);
+    if (inferred.length) f.reason += `; inferred from lost acquisitions (release order), never seen: ${dependencyNames(r, inferred)}`;
   }
   const blind = c.edges.filter((e) => g.first[e].noContext);
   if (blind.length && f.verdict === 'deadlock') {

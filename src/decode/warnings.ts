@@ -9,6 +9,7 @@ export const WARNING_KINDS = [
   'other-instance',
   'out-of-order-timestamp',
   'unheld-release',
+  'recovered-acquire',
   'out-of-order-release',
   'held-at-end',
   'lost-events',
@@ -31,6 +32,7 @@ export const WARNING_TEXT: Record<WarningKind, string> = {
   'other-instance': 'events of another trace-cmd buffer instance (skipped; select with --instance)',
   'out-of-order-timestamp': 'events whose timestamp goes backwards on their CPU',
   'unheld-release': 'releases of a lock not held by the releasing context (held since before the capture, or released in another context)',
+  'recovered-acquire': 'lock_contended/lock_acquired of a lock the context did not hold: its lock_acquire was lost, so it was pushed as held (uncertain)',
   'out-of-order-release': 'releases of a lock that was not the most recently acquired one (non-LIFO)',
   'held-at-end': 'locks still held when the capture ended',
   'lost-events': 'lost-event markers (held-lock state of the CPU\'s contexts became unknown)',
@@ -41,7 +43,7 @@ export const WARNING_TEXT: Record<WarningKind, string> = {
   'hashed-pointer-unready': 'events with (____ptrval____) addresses (instances cannot be told apart)',
   'held-at-context-exit': 'locks left held when an interrupt context or work item ended (dropped)',
   'subclass-overflow': 'same-name nesting deeper than lockdep\'s 8 subclasses',
-  'depth-limit': 'held stacks deeper than the replay limit (acquire not pushed)',
+  'depth-limit': 'acquisitions past the replay\'s held-stack limit (chained to the deepest kept lock, not pushed; dependencies from them are lost)',
   'cycle-limit': 'cycle enumeration stopped at its limit',
 };
 
@@ -78,6 +80,11 @@ export class Warnings {
 
   serialize(): SerializedWarnings {
     return { counts: [...this.counts], first: [...this.first] };
+  }
+
+  /** Whether a location of this kind would still be kept (so a detail string is worth building). */
+  keepsLocation(kind: WarningKind): boolean {
+    return (this.first.get(kind)?.length ?? 0) < FIRST_LOCATIONS;
   }
 
   count(kind: WarningKind): number {

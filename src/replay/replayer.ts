@@ -5,7 +5,7 @@
  * executions and recursion candidates. Small handlers with clear state, in the
  * style of a trace engine: one method per event kind.
  */
-import { EventKind, IrqBits, LockFlags } from '../model/eventKind.ts';
+import { EventKind, IrqBits, LockFlags, LostFlags } from '../model/eventKind.ts';
 import type { EventBatch } from '../model/batch.ts';
 import type { GlobalStrings } from '../model/globalStrings.ts';
 import { Warnings } from '../decode/warnings.ts';
@@ -14,19 +14,25 @@ import { IrqUsage, Usage } from '../analysis/irqUsage.ts';
 import { WorkqueueTracker } from '../analysis/workqueues.ts';
 import { CapacityTracker } from '../analysis/capacity.ts';
 import { DependencyGraph } from '../graph/dependencyGraph.ts';
-import type { Evidence } from '../graph/evidence.ts';
+import { heldFrom, type Evidence } from '../graph/evidence.ts';
 import { ContextKind, Contexts } from './contexts.ts';
-import { HeldFlags, type HeldStack } from './heldStack.ts';
+import { HeldFlags, NO_PENDING, type HeldStack } from './heldStack.ts';
+import { HeldSnapshots } from './heldSnapshots.ts';
 import { RawRead, comboOf } from './readKinds.ts';
 import { ChainCache, chainHash } from './chainCache.ts';
 import type { Rules } from '../analysis/rules.ts';
 import { PseudoAction, PseudoLocks } from './pseudoLocks.ts';
+import { LostAcquisitions, releaseOrderInference } from './lostAcquisitions.ts';
 
 export interface ReplayOptions {
   wqModel: WorkqueueModel;
   maxCyclesPerEdge: number;
   maxCycles: number;
-  /** Deepest held stack kept per context (lockdep's own limit is 48). */
+  /**
+   * Deepest held stack kept per context. Lockdep's own limit is MAX_LOCK_DEPTH
+   * (48), after which it turns itself off (reported by analysis/capacity); the
+   * replay goes on past it, up to this many, and counts the rest ('depth-limit').
+   */
   maxDepth: number;
   /** The user's rules file (--rules): class rules and pseudo-locks apply here, suppressions at the end. */
   rules?: Rules;
@@ -85,6 +91,9 @@ export class Replayer {
   readonly wqEdgeInstances = new Map<number, Set<number>>();
   private readonly recursionKeys = new Set<string>();
   readonly chainCache = new ChainCache();
+  private readonly snapshots = new HeldSnapshots();
+  /** Acquisitions whose lock_acquire was lost: recovered and inferred ones. */
+  readonly lost = new LostAcquisitions();
   /** Pseudo-lock rules (--rules), or undefined. */
   readonly pseudo: PseudoLocks | undefined;
   readonly counters: ReplayCounters = {
@@ -124,8 +133,8 @@ export class Replayer {
       switch (kind[i]) {
         case EventKind.Acquire: this.onAcquire(); break;
         case EventKind.Release: this.onRelease(); break;
-        case EventKind.Contended: this.counters.contended++; break;
-        case EventKind.Acquired: this.counters.acquired++; break;
+        case EventKind.Contended: this.counters.contended++; this.onContention(); break;
+        case EventKind.Acquired: this.counters.acquired++; this.onContention(); break;
         case EventKind.WqQueue:
         case EventKind.WqActivate:
         case EventKind.WqEnd: this.onWorkqueue(); break;
@@ -185,9 +194,11 @@ export class Replayer {
     const id = table[cpu];
     if (id < 0) return;
     const st = this.contexts.stacks[id];
-    if (st.depth > 0) {
-      this.warnings.add('held-at-context-exit', this.b.input, this.b.pos[this.row], `${st.depth} lock(s) left held in ${this.contexts.describe(id)}`, st.depth);
+    if (st.depth > 0 || st.overflow > 0) {
+      const n = st.depth + st.overflow;
+      this.warnings.add('held-at-context-exit', this.b.input, this.b.pos[this.row], `${n} lock(s) left held in ${this.contexts.describe(id)}`, n);
       st.depth = 0;
+      st.overflow = 0;
     }
   }
 
@@ -209,20 +220,24 @@ export class Replayer {
     else this.lastTs[cpu] = ts;
   }
 
+  /** Evidence of the current event; its held snapshot is bounded (graph/evidence EVIDENCE_HELD, lockdep's MAX_LOCK_DEPTH). */
   private evidence(held: HeldStack, depth = held.depth, uncertain = false): Evidence {
     const b = this.b, i = this.row;
-    return {
+    const from = heldFrom(depth);
+    const ev: Evidence = {
       input: b.input, pos: b.pos[i], tsNs: b.tsNs[i], cpu: b.cpu[i], pid: b.pid[i], comm: b.comm[i], ctx: this.ctx,
-      held: Array.from(held.cls.subarray(0, depth)), uncertain,
+      held: this.snapshots.heldClasses(held, depth), uncertain,
       ...(b.irq[i] & IrqBits.NoFlags ? { noContext: true } : {}),
     };
+    if (from > 0) ev.heldOmitted = from;
+    return ev;
   }
 
   // ---------------------------------------------------------------- acquire
 
-  private onAcquire(nameId = this.b.name[this.row], inst = this.b.addr[this.row], lf = this.b.lockFlags[this.row]): void {
+  private onAcquire(nameId = this.b.name[this.row], inst = this.b.addr[this.row], lf = this.b.lockFlags[this.row], recovered = false): void {
     const b = this.b, i = this.row, irq = b.irq[i];
-    this.counters.acquires++;
+    if (!recovered) this.counters.acquires++;
     if (irq & IrqBits.Nmi) {
       // lockdep_off() in __nmi_enter(): never pushed, never chained (trap 17)
       this.counters.nmiEvents++;
@@ -231,6 +246,7 @@ export class Replayer {
     }
     const ctx = (this.ctx = this.contextOfEvent());
     const st = this.contexts.stacks[ctx];
+    this.lost.reset(ctx);
     if (st.depth && !(irq & IrqBits.NoFlags)) this.markEnabledWhileHeld(st, irq);
     const isTry = (lf & LockFlags.Try) !== 0, isRead = (lf & LockFlags.Read) !== 0;
     const classes = this.classes;
@@ -265,8 +281,10 @@ export class Replayer {
     const rawRead = !isRead ? RawRead.Write : irq & (INTERRUPT | IrqBits.BhOff) ? RawRead.ReadIrq : RawRead.ReadTask;
     let flags = (isTry ? HeldFlags.Try : 0) | (isRead ? HeldFlags.Read : 0) | (validated ? 0 : HeldFlags.Unvalidated);
     if (rawRead === RawRead.ReadIrq) flags |= HeldFlags.ReadInIrq;
+    // A recovered acquisition happened earlier, at a moment not seen: no irq usage from it, no proof from it.
+    if (recovered) flags |= HeldFlags.Recovered | HeldFlags.Uncertain;
 
-    if (validated) {
+    if (validated && !recovered) {
       const m = IrqUsage.bitsFor(irq, isTry, isRead);
       if (m) this.usage.mark(cls, m, () => this.evidence(st));
     }
@@ -278,7 +296,14 @@ export class Replayer {
     }
 
     if (st.depth >= this.opts.maxDepth) {
-      this.warnings.add('depth-limit', b.input, b.pos[i], `${this.contexts.describe(ctx)} holds ${st.depth} locks`);
+      // Past the replay's own depth limit (far past lockdep's MAX_LOCK_DEPTH of 48, where __lock_acquire()
+      // calls debug_locks_off() and records nothing more at all): the acquisition was validated above
+      // against the deepest kept entry, which is really held, so its dependency is kept (one edge, bounded
+      // evidence); it is not pushed, so dependencies *from* it are lost, and that is what 'depth-limit'
+      // counts. Its release is expected: the overflow count absorbs it instead of an 'unheld-release'.
+      st.overflow++;
+      const w = this.warnings;
+      w.add('depth-limit', b.input, b.pos[i], w.keepsLocation('depth-limit') ? `${this.contexts.describe(ctx)} holds ${st.depth + st.overflow} locks` : undefined);
       return;
     }
     // Usage the acquisition could not set yet: irqs (or BH) were off, so enabling them while held sets it later.
@@ -313,9 +338,9 @@ export class Replayer {
       if (prev !== cls) {
         const prevRaw = !(pf & HeldFlags.Read) ? RawRead.Write : pf & HeldFlags.ReadInIrq ? RawRead.ReadIrq : RawRead.ReadTask;
         const combo = comboOf(prevRaw, rawRead);
-        const clean = !(pf & HeldFlags.Uncertain);
+        const clean = !((pf | flags) & HeldFlags.Uncertain);
         const kk = k;
-        const e = this.graph.observe(prev, cls, combo, clean, () => this.evidence(st, depth, !clean), () => this.gatePairs(st, kk));
+        const e = this.graph.observe(prev, cls, combo, clean, () => this.evidence(st, depth, !clean), () => this.snapshots.gatePairs(st, kk));
         this.capacity.onDependency(this.graph.size, this.b.input, this.b.pos[this.row]);
         record.push(e, combo, clean ? 1 : 0);
         if (this.opts.wqModel === 'shared' && this.workqueues.isWqMapName(this.classes.nameId[cls])) {
@@ -340,21 +365,19 @@ export class Replayer {
   private markEnabledWhileHeld(st: HeldStack, irq: number): void {
     const m = IrqUsage.bitsFor(irq, true, false);
     if (!m) return;
-    for (let k = 0; k < st.depth; k++) {
+    // Entries below pendingFrom wait for nothing: a deep stack costs nothing here once its entries are settled.
+    let still = NO_PENDING;
+    for (let k = st.pendingFrom; k < st.depth; k++) {
       const f = st.flags[k];
+      // Uncertain and unvalidated entries never get marked: they do not keep the scan going either.
       if (!(f & HeldFlags.EnablePending) || f & (HeldFlags.Uncertain | HeldFlags.Unvalidated)) continue;
       const cls = st.cls[k];
       const bits = f & HeldFlags.Read ? readVariant(m) : m;
       if ((this.usage.usage(cls) & bits) !== bits) this.usage.mark(cls, bits, () => this.evidence(st));
       if ((m & ENABLED_ALL) === ENABLED_ALL) st.flags[k] = f & ~HeldFlags.EnablePending;
+      else if (still === NO_PENDING) still = k;
     }
-  }
-
-  /** (class, instance) pairs held below entry k: the candidate gate locks of a dependency. */
-  private gatePairs(st: HeldStack, k: number): number[] {
-    const out: number[] = [];
-    for (let j = 0; j < k; j++) if (!(st.flags[j] & HeldFlags.Unvalidated)) out.push(st.cls[j], st.inst[j]);
-    return out;
+    st.pendingFrom = still;
   }
 
   private recordRecursion(st: HeldStack, k: number, cls: number, nextRaw: number, crossContext: boolean): void {
@@ -430,12 +453,23 @@ export class Replayer {
         return;
       }
     }
+    if (k < 0 && st.overflow > 0) {
+      // One of the acquisitions past the depth limit (never pushed, counted as 'depth-limit'): releases
+      // are LIFO in well-formed code, so the overflow above the stack is released first.
+      st.overflow--;
+      return;
+    }
     if (k < 0) {
       // Held since before the capture, lost, or released by another context: counted, never an error.
       this.counters.unheldReleases++;
       this.warnings.add('unheld-release', b.input, b.pos[i], this.strings.text(nameId));
+      const cls = this.classes.classOf(this.classes.baseOf(nameId, inst, st), 0);
+      const inner = this.lost.releasedLost(ctx, cls);
+      if (inner >= 0 && inner !== cls) this.inferReleaseOrder(st, cls, inner);
       return;
     }
+    if (st.flags[k] & HeldFlags.Recovered) this.lost.releasedLost(ctx, st.cls[k]);
+    else this.lost.reset(ctx);
     if (k === st.depth - 1) {
       st.depth--;
       return;
@@ -450,6 +484,39 @@ export class Replayer {
         this.validateChain(st, j, st.cls[j], st.inst[j], f, raw, b.irq[i]);
       }
     }
+  }
+
+  // ------------------------------------------------------ lost acquisitions
+
+  /**
+   * lock_contended / lock_acquired of a lock the context does not hold: its
+   * lock_acquire was lost (replay/lostAcquisitions.ts, rule 1). It is pushed
+   * as a recovered, uncertain entry so its release matches.
+   */
+  private onContention(): void {
+    const b = this.b, i = this.row;
+    if (b.irq[i] & IrqBits.Nmi) return;
+    const ctx = this.contextOfEvent();
+    const st = this.contexts.stacks[ctx];
+    if (st.find(b.addr[i], b.name[i]) >= 0 || st.overflow > 0) return;
+    this.lost.recovered++;
+    this.warnings.add('recovered-acquire', b.input, b.pos[i], this.strings.text(b.name[i]));
+    this.onAcquire(b.name[i], b.addr[i], 0, true);
+  }
+
+  /**
+   * Rule 2 of replay/lostAcquisitions.ts: `outer` was released right after
+   * `inner`, both acquired unseen, so `outer` was most likely held around
+   * `inner`: the dependency outer -> inner, inferred and uncertain, with this
+   * release as its evidence.
+   */
+  private inferReleaseOrder(st: HeldStack, outer: number, inner: number): void {
+    this.lost.inferred++;
+    const names = this.classes;
+    const ev = this.evidence(st, st.depth, true);
+    ev.held = [...ev.held, outer];
+    ev.inferred = releaseOrderInference(names.displayName(outer), names.displayName(inner));
+    this.graph.observe(outer, inner, comboOf(RawRead.Write, RawRead.Write), false, () => ev, () => []);
   }
 
   // ----------------------------------------------------------- pseudo-locks
@@ -508,9 +575,12 @@ export class Replayer {
    */
   private onLost(): void {
     const b = this.b, i = this.row, cpu = b.cpu[i];
-    this.counters.lostMarkers++;
-    this.counters.lostEvents += b.aux[i];
-    this.warnings.add('lost-events', b.input, b.pos[i], `CPU ${cpu}: ${b.aux[i] || 'unknown number of'} events lost`);
+    // A gap's start (trace.dat, LostFlags.GapStart) only makes state uncertain; its end counts it.
+    if (!(b.lockFlags[i] & LostFlags.GapStart)) {
+      this.counters.lostMarkers++;
+      this.counters.lostEvents += b.aux[i];
+      this.warnings.add('lost-events', b.input, b.pos[i], `CPU ${cpu}: ${b.aux[i] || 'unknown number of'} events lost`);
+    }
     const c = this.contexts;
     // Any task may have run on that CPU during the loss (migrations are lost too): every held
     // entry may have lost its release. Conservative, so a loss never yields a plain deadlock.
@@ -540,10 +610,11 @@ export class Replayer {
     let held = 0;
     const c = this.contexts;
     for (let ctx = 0; ctx < c.count; ctx++) {
-      const d = c.stacks[ctx].depth;
+      const st = c.stacks[ctx];
+      const d = st.depth + st.overflow;
       if (d) {
         held += d;
-        this.warnings.add('held-at-end', -1, 0, `${d} in ${c.describe(ctx)}`, d);
+        this.warnings.add('held-at-end', -1, 0, `${d} in ${c.describe(ctx)}${st.overflow ? ` (${st.overflow} past the depth limit)` : ''}`, d);
       }
     }
     return held;

@@ -16,6 +16,9 @@ const CAPACITY_TEXT: Record<string, [string, string]> = {
   depth: ['held locks', 'MAX_LOCK_DEPTH'],
 };
 
+/** Unverified findings printed in full before the rest are listed one per line. */
+export const UNVERIFIED_IN_FULL = 20;
+
 const HEADERS: Record<string, string> = {
   'circular-dependency': 'possible circular locking dependency detected',
   'recursive-locking': 'possible recursive locking detected',
@@ -36,6 +39,7 @@ export function renderText(r: ReplayResult): string {
   out.push('lockreplay report');
   for (const inp of r.inputs) {
     out.push(`  input: ${safe(inp.name)} (${inp.format}${inp.compression !== 'none' ? `, ${inp.compression}` : ''}${inp.instance !== undefined ? `, instance "${safe(inp.instance)}"` : ''})`);
+    if (inp.window) out.push(`    time window ${inp.window.first}-${inp.window.last} s`);
     for (const n of inp.notes ?? []) out.push(`    ${safe(n)}`);
   }
   if (r.inputs.length && r.inputs.every((inp) => inp.format === 'graph')) {
@@ -58,12 +62,26 @@ export function renderText(r: ReplayResult): string {
       (r.findings.length ? ` (${[...counts].sort().map(([v, n]) => `${n} ${v}`).join(', ')})` : ''),
   );
   out.push('');
-  r.findings.forEach((f, i) => out.push(...renderFinding(f, i + 1), ''));
+  // Every finding is printed; past UNVERIFIED_IN_FULL unverified ones (a capture with many lost events can
+  // have thousands, all resting on stale held state) each gets one line, and JSON keeps their evidence.
+  let unverified = 0;
+  const brief: string[] = [];
+  r.findings.forEach((f, i) => {
+    if (f.verdict === 'unverified' && ++unverified > UNVERIFIED_IN_FULL) {
+      brief.push(`  #${i + 1} ${f.kind}: ${f.classes.map(safe).join(', ')}`);
+      return;
+    }
+    out.push(...renderFinding(f, i + 1), '');
+  });
+  if (brief.length) {
+    out.push(`${brief.length} more unverified findings, one line each (their evidence is in --format json):`, ...brief, '');
+  }
   if (r.capacity.length) {
     out.push('Kernel lockdep capacity (default config) would have been exceeded:');
     for (const c of r.capacity) {
       const [what, macro] = CAPACITY_TEXT[c.limit] ?? [c.limit, c.limit];
-      out.push(`  ${what} > ${c.value} (${macro}) at ${where(c)}: lockdep prints "BUG: ${macro} too low!" and turns itself off`);
+      const cmp = c.limit === 'depth' ? 'reach' : '>';
+      out.push(`  ${what} ${cmp} ${c.value} (${macro}) at ${where(c)}: lockdep prints "BUG: ${macro} too low!" and turns itself off`);
     }
     out.push('');
   }
@@ -83,9 +101,10 @@ function where(l: { input: string; line?: number; byte?: number }): string {
 }
 
 function ev(e: EvidenceOut): string {
-  const held = e.held.length ? e.held.map(safe).join(', ') : '(nothing)';
+  const held = e.held.length ? (e.heldOmitted ? `… ${e.heldOmitted} more held, ` : '') + e.held.map(safe).join(', ') : '(nothing)';
   return (
     `${where(e)} ts ${e.ts} cpu ${e.cpu} ${safe(e.comm)}/${e.pid} [${e.context}]${e.uncertain ? ' (held state uncertain)' : ''}\n` +
+    (e.inferred ? `        ${safe(e.inferred)}\n` : '') +
     `        holding: ${held}`
   );
 }

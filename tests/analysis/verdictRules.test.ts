@@ -126,7 +126,7 @@ describe('lost events', () => {
 // ------------------------------------------------------------------ capacity
 
 describe('capacity (kernel default limits)', () => {
-  it('reports where MAX_LOCK_DEPTH (48) would have been exceeded', async () => {
+  it('reports where lockdep would have hit MAX_LOCK_DEPTH (48): at the 48th held lock', async () => {
     const t = new MiniTrace();
     for (let k = 0; k < 50; k++) t.acq(t1, `nest_${String(k).padStart(2, '0')}`);
     for (let k = 49; k >= 0; k--) t.rel(t1, `nest_${String(k).padStart(2, '0')}`);
@@ -134,14 +134,15 @@ describe('capacity (kernel default limits)', () => {
     const depth = r.capacity.find((c) => c.limit === 'depth');
     expect(depth).toBeDefined();
     expect(depth!.value).toBe(48);
-    // the 49th acquisition (1-based lines: header, then one line per event)
-    expect(depth!.line).toBe(HEADER.length + 49);
+    // the 48th acquisition (1-based lines: header, then one line per event): __lock_acquire()
+    // checks lockdep_depth >= MAX_LOCK_DEPTH after incrementing it
+    expect(depth!.line).toBe(HEADER.length + 48);
     expect(r.stats.maxDepth).toBe(50);
   });
 
-  it('says nothing at depth 48', async () => {
+  it('says nothing at depth 47', async () => {
     const t = new MiniTrace();
-    for (let k = 0; k < 48; k++) t.acq(t1, `nest_${k}`);
+    for (let k = 0; k < 47; k++) t.acq(t1, `nest_${k}`);
     const r = await replay(t);
     expect(r.capacity).toEqual([]);
   });

@@ -5,7 +5,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { MiniTrace, task, replay } from '../helpers/miniTrace.ts';
-import { renderText } from '../../src/report/text.ts';
+import { renderText, UNVERIFIED_IN_FULL } from '../../src/report/text.ts';
 
 const t1 = task('lr1_txt', 100, 0), t2 = task('lr2_txt', 101, 1);
 
@@ -36,5 +36,23 @@ describe('text report header of a circular dependency', () => {
     expect(header(renderText(r))).toEqual([
       'lr2_txt/101 is trying to acquire lock:', '(B)', 'but task is already holding lock:', '(A)',
     ]);
+  });
+});
+
+describe('text report with many unverified findings', () => {
+  it('prints the first UNVERIFIED_IN_FULL in full and lists the rest one per line, none dropped', async () => {
+    const t = new MiniTrace();
+    const n = UNVERIFIED_IN_FULL + 5;
+    // Each pair: t1 holds y_k across a loss, then takes x_k (uncertain); t2 takes x_k then y_k (certain).
+    for (let k = 0; k < n; k++) {
+      t.acq(t1, `y_${k}`).raw('CPU:0 [LOST 1 EVENTS]').acq(t1, `x_${k}`).rel(t1, `x_${k}`).rel(t1, `y_${k}`);
+      t.acq(t2, `x_${k}`).acq(t2, `y_${k}`).rel(t2, `y_${k}`).rel(t2, `x_${k}`);
+    }
+    const r = await replay(t);
+    expect(r.findings.filter((f) => f.verdict === 'unverified')).toHaveLength(n);
+    const text = renderText(r);
+    expect(text.match(/^#\d+ WARNING: /gm)).toHaveLength(UNVERIFIED_IN_FULL);
+    expect(text).toContain(`5 more unverified findings, one line each (their evidence is in --format json):`);
+    expect(text.match(/^ {2}#\d+ circular-dependency: x_\d+, y_\d+$/gm)).toHaveLength(5);
   });
 });
