@@ -5,7 +5,7 @@
  * capture's graph; the report is then the union's, judged by the same code.
  * The trace part is pipeline/runReplay's replayTraces(), so its report is the plain replay's.
  */
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { openInput } from '../io/openInput.ts';
 import { detectFormat } from '../decode/detectFormat.ts';
 import type { ReplayResult } from '../report/result.ts';
@@ -32,7 +32,8 @@ export interface GraphReplayOutcome {
 
 /** True when the file at `path` is a graph file (never for stdin: it cannot be read twice). */
 export async function isGraphInput(path: string): Promise<boolean> {
-  if (path === '-') return false;
+  // Sniffing a pipe or FIFO would consume the start of its data: only regular files can be graph files.
+  if (path === '-' || !statSync(path, { throwIfNoEntry: false })?.isFile()) return false;
   const input = await openInput(path);
   const isGraph = detectFormat(input.head)?.format === 'graph';
   // Let the stream go: nothing else is read from it.

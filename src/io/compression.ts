@@ -2,12 +2,20 @@
  * Compressed input is recognised by its magic bytes, never by its file name,
  * and decompressed as a stream (nothing holds a whole file in memory).
  *   gzip 1f 8b | zstd 28 b5 2f fd | xz fd 37 7a 58 5a 00
- * gzip uses node:zlib; xz uses lzma-native (liblzma); zstd uses fzstd (pure JS),
- * because Node 20's zlib has no zstd.
+ * gzip uses node:zlib. xz and zstd go through the system's `xz -dc` / `zstd -dc`
+ * when it is installed (decompressorTool): in its own process it runs beside
+ * the decode workers and the replay, about twice as fast as lzma-native here,
+ * and its window (64 MiB at xz -9) is not in our heap. Without the tool, xz
+ * uses lzma-native (liblzma, on libuv's thread pool) and zstd fzstd (pure JS),
+ * because Node 20's zlib has no zstd. LOCKREPLAY_DECOMPRESS=builtin forces the
+ * in-process decoders.
  */
 import { createGunzip } from 'node:zlib';
 import { Transform, type TransformCallback } from 'node:stream';
 import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 export type Compression = 'none' | 'gzip' | 'zstd' | 'xz';
 
@@ -55,5 +63,74 @@ class ZstdTransform extends Transform {
     } catch (e) {
       cb(e as Error);
     }
+  }
+}
+
+const tools = new Map<string, string | undefined>();
+
+/** Path of the system's decompressor for `kind` (xz, zstd), if one is installed and not disabled. */
+export function decompressorTool(kind: Compression): string | undefined {
+  if (kind !== 'xz' && kind !== 'zstd') return undefined;
+  if (process.env.LOCKREPLAY_DECOMPRESS === 'builtin') return undefined;
+  if (!tools.has(kind)) {
+    let found: string | undefined;
+    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+      if (!dir) continue;
+      try {
+        accessSync(join(dir, kind), constants.X_OK);
+        found = join(dir, kind);
+        break;
+      } catch {
+        // not here
+      }
+    }
+    tools.set(kind, found);
+  }
+  return tools.get(kind);
+}
+
+/**
+ * Pipes `src` through `tool -dc` and yields its output. Ends only once the
+ * tool has exited: a failure (corrupt or cut-off data) throws an Error with
+ * the tool's own first line of complaint, never a silent early end. A read
+ * error of `src` is thrown as is. Stopping early kills the tool.
+ */
+export async function* toolDecompress(tool: string, src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const child = spawn(tool, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    if (stderr.length < 4096) stderr += d;
+  });
+  let spawnError: Error | undefined;
+  const exited = new Promise<number>((resolve) => {
+    child.on('error', (e) => {
+      spawnError = e;
+      resolve(-1);
+    });
+    child.on('close', (code) => resolve(code ?? -1));
+  });
+  const running = (): boolean => child.exitCode === null && child.signalCode === null && !spawnError;
+  child.stdin.on('error', () => {}); // EPIPE when the tool stops early: its exit status says why
+  let feedError: { error: unknown } | undefined;
+  void (async () => {
+    try {
+      for await (const c of src) {
+        if (!running()) break;
+        if (!child.stdin.write(c)) await Promise.race([new Promise((r) => child.stdin.once('drain', r)), exited]);
+      }
+    } catch (e) {
+      feedError = { error: e };
+    } finally {
+      child.stdin.end();
+    }
+  })();
+  try {
+    for await (const out of child.stdout) yield out as Buffer;
+    const code = await exited;
+    if (feedError) throw feedError.error;
+    if (spawnError) throw spawnError;
+    if (code !== 0) throw new Error(stderr.trim().split('\n')[0] || `${tool} exited with status ${code}`);
+  } finally {
+    if (running()) child.kill();
   }
 }

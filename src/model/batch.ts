@@ -35,6 +35,9 @@ export interface EventBatch {
 /** Reserved string ID: "no string" (e.g. an event without a name). ID 0 is always the empty string. */
 export const NO_STRING = 0;
 
+/** Bytes per entry of each column, in batchTransferList() order. */
+const COLUMN_BYTES = [1, 8, 2, 4, 1, 1, 4, 4, 4, 4, 8];
+
 /** The transferable buffers of a batch, for Piscina.move / postMessage transfer lists. */
 export function batchTransferList(b: EventBatch): ArrayBuffer[] {
   return [b.kind, b.tsNs, b.cpu, b.pid, b.irq, b.lockFlags, b.name, b.addr, b.comm, b.aux, b.pos].map(
@@ -107,6 +110,37 @@ export class BatchBuilder {
     this.comm[i] = 0;
     this.aux[i] = 0;
     return i;
+  }
+
+  /**
+   * Like finish(), but hands out the builder's own columns (views of their
+   * first `length` entries, no copy) and goes on in `next`: the buffers of a
+   * batch the caller is done with (batchTransferList() order), or new ones
+   * when there are none or they do not fit. No per-batch allocation when the
+   * batches come back (decode workers).
+   */
+  handOff(seq: number, input: number, stringsFrom: number, strings: string[], next: ArrayBuffer[] | undefined): EventBatch {
+    const n = this.length;
+    const b: EventBatch = {
+      seq, input, length: n, stringsFrom, strings,
+      kind: this.kind.subarray(0, n), tsNs: this.tsNs.subarray(0, n), cpu: this.cpu.subarray(0, n),
+      pid: this.pid.subarray(0, n), irq: this.irq.subarray(0, n), lockFlags: this.lockFlags.subarray(0, n),
+      name: this.name.subarray(0, n), addr: this.addr.subarray(0, n), comm: this.comm.subarray(0, n),
+      aux: this.aux.subarray(0, n), pos: this.pos.subarray(0, n),
+    };
+    const c = next?.length === 11 ? next[0].byteLength : 0;
+    const fits = c >= this.capacity && next!.every((ab, k) => ab.byteLength === c * COLUMN_BYTES[k]);
+    if (fits) {
+      const [k, t, cp, p, i, l, nm, a, cm, ax, ps] = next!;
+      this.kind = new Uint8Array(k); this.tsNs = new Float64Array(t); this.cpu = new Uint16Array(cp); this.pid = new Int32Array(p);
+      this.irq = new Uint8Array(i); this.lockFlags = new Uint8Array(l); this.name = new Uint32Array(nm); this.addr = new Uint32Array(a);
+      this.comm = new Uint32Array(cm); this.aux = new Uint32Array(ax); this.pos = new Float64Array(ps);
+      this.capacity = c;
+    } else {
+      this.alloc(this.capacity);
+    }
+    this.length = 0;
+    return b;
   }
 
   finish(seq: number, input: number, stringsFrom: number, strings: string[]): EventBatch {

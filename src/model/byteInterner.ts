@@ -8,15 +8,20 @@
  * the IDs of a decoder depend only on its input, never on timing.
  */
 const EMPTY = 0;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
 
 export class ByteInterner {
-  private arena = new Uint8Array(1 << 16);
+  // Room for a typical capture's strings from the start: every time a hot
+  // field is replaced by a bigger array, V8 throws away the optimized code that
+  // relied on it, which costs a decode worker tens of ms in its first frames.
+  private arena = new Uint8Array(1 << 20);
   private arenaLen = 0;
-  private offsets = new Uint32Array(1024);
-  private lengths = new Uint32Array(1024);
-  private hashes = new Uint32Array(1024);
-  private table = new Int32Array(2048); // slot -> id + 1, 0 = free
-  private mask = 2047;
+  private offsets = new Uint32Array(1 << 14);
+  private lengths = new Uint32Array(1 << 14);
+  private hashes = new Uint32Array(1 << 14);
+  private table = new Int32Array(1 << 15); // slot -> id + 1, 0 = free
+  private mask = (1 << 15) - 1;
   private count = 1; // id 0 = ''
   private texts: string[] = [''];
   /** First ID not yet handed out by takeNew(). */
@@ -30,8 +35,8 @@ export class ByteInterner {
   intern(buf: Uint8Array, start: number, end: number): number {
     const len = end - start;
     if (len <= 0) return EMPTY;
-    let h = 0x811c9dc5;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    let h = FNV_OFFSET;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], FNV_PRIME);
     h >>>= 0;
     const table = this.table, mask = this.mask;
     let slot = h & mask;
@@ -49,6 +54,31 @@ export class ByteInterner {
     }
     return this.add(buf, start, end, h, slot);
   }
+
+  /**
+   * True if bytes [start, end) of buf are the text of `id`: lets a caller that
+   * guesses an ID (say, the name last seen at this address) confirm it without
+   * hashing or probing. The answer is exact, never a hash match.
+   */
+  matches(id: number, buf: Uint8Array, start: number, end: number): boolean {
+    const len = end - start;
+    if (id <= 0 || id >= this.count || this.lengths[id] !== len) return false;
+    const off = this.offsets[id];
+    if (buf !== this.viewOf) {
+      this.viewOf = buf;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    const a = this.arenaView, v = this.view;
+    let j = 0;
+    for (const last = len - 4; j <= last; j += 4) if (a.getInt32(off + j) !== v.getInt32(start + j)) return false;
+    const arena = this.arena;
+    while (j < len && arena[off + j] === buf[start + j]) j++;
+    return j === len;
+  }
+  /** 4-byte comparisons in matches(): views of the arena and of the last buffer asked about. */
+  private viewOf: Uint8Array | undefined;
+  private view: DataView = new DataView(new ArrayBuffer(0));
+  private arenaView: DataView = new DataView(this.arena.buffer);
 
   /** Interns a JS string (slow path, for synthetic events and tests). */
   internString(s: string): number {
@@ -83,6 +113,7 @@ export class ByteInterner {
       const a = new Uint8Array(n);
       a.set(this.arena.subarray(0, this.arenaLen));
       this.arena = a;
+      this.arenaView = new DataView(a.buffer);
     }
     this.arena.set(buf.subarray(start, end), this.arenaLen);
     this.offsets[id] = this.arenaLen;

@@ -28,7 +28,7 @@ export interface ProfileReport {
   mbPerSec: number;
   eventsPerSec: number;
   stages: Record<Stage, StageFigures>;
-  /** Share of the workers' wall time spent decoding (workers > 1). */
+  /** Share of the decode workers' wall time (N - 1 of them for --workers N) spent decoding (workers > 1). */
   workerUtilisation?: number;
   chainCacheHitRate: number;
   peakRssMb: number;
@@ -98,7 +98,8 @@ export class Profiler {
       chainCacheHitRate: chainLookups ? round(chainHits / chainLookups, 4) : 0,
       peakRssMb: round(process.resourceUsage().maxRSS / 1024),
     };
-    if (this.workers > 1) r.workerUtilisation = round(this.workerBusyMs / (this.workers * wallMs), 3);
+    // --workers N is the main thread (replay) and N - 1 decode workers (pipeline/parallelDecode.ts).
+    if (this.workers > 1) r.workerUtilisation = round(this.workerBusyMs / ((this.workers - 1) * wallMs), 3);
     return r;
   }
 }

@@ -19,6 +19,7 @@ import { decodeFtraceText } from '../decode/ftrace/decodeFtraceText.ts';
 import { decodeFtraceFrames } from './parallelDecode.ts';
 import { Profiler } from './profile.ts';
 import { Progress } from './progress.ts';
+import { TimeWindow, windowNotes, type TimeWindowOut } from './timeWindow.ts';
 
 export interface RunOptions {
   inputs: string[];
@@ -50,6 +51,8 @@ export interface InputSummary extends InputInfo {
   compression: string;
   instance?: string;
   bytes: number;
+  /** First and last event timestamps (absent when the input had no event). */
+  window?: TimeWindowOut;
   /** What a reader of the report must know about this input (e.g. time window). */
   notes?: string[];
 }
@@ -83,6 +86,7 @@ export async function replayTraces(opts: RunOptions): Promise<ReplayRun> {
   } finally {
     progress.done();
   }
+  for (const [k, note] of windowNotes(inputs)) (inputs[k].notes ??= []).push(note);
   const t = prof?.start();
   replayer.finish();
   warnings.merge(replayer.warnings.serialize());
@@ -110,8 +114,9 @@ async function replayInput(
   };
   // ftrace text goes through pipeline/parallelDecode (inline or on workers; it remaps strings itself).
   const ftrace = decode === decodeFtraceText;
-  const frames = ftrace ? decodeFtraceFrames(ctx, strings, { profiler: prof, workerFile: opts.workerFile }) : decode(ctx);
+  const frames = ftrace ? decodeFtraceFrames(ctx, strings, { profiler: prof, workerFile: opts.workerFile, recycleBatches: true }) : decode(ctx);
   const remap = ftrace ? undefined : new LocalRemap(strings);
+  const window = new TimeWindow();
   for await (const d of frames) {
     let t = prof?.start();
     remap?.apply(d.batch);
@@ -122,6 +127,7 @@ async function replayInput(
       t = prof.start();
     }
     replayer.replay(d.batch);
+    window.add(d.batch);
     if (prof && t) {
       prof.end('replay', t);
       prof.events += d.batch.length;
@@ -136,6 +142,8 @@ async function replayInput(
     name: input.name, positions: ctx.summary.positions, format: detection.format, compression: input.compression, bytes: ctx.summary.bytes,
   };
   if (ctx.summary.instance !== undefined) summary.instance = ctx.summary.instance;
+  const w = window.out();
+  if (w) summary.window = w;
   if (ctx.summary.notes.length) summary.notes = ctx.summary.notes;
   return summary;
 }

@@ -1,9 +1,13 @@
 /**
- * The report must be byte-identical whatever the worker count and frame size:
- * workers remap strings and feed the replay strictly in frame order.
+ * The report must be byte-identical whatever the worker count and block size
+ * (--workers 1 to 4, --chunk-size 1 KB to 64 MB): blocks are cut anywhere, the
+ * lines across their ends are joined in input order, workers remap strings and
+ * feed the replay strictly in block order. On a synthetic trace with migrating
+ * tasks and interleaved irq contexts (the full cross), on every bundled capture
+ * in traces/, and on the full abba capture when ../shared is there.
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -42,6 +46,24 @@ describe('synthetic trace (migrating tasks, interleaved irq contexts)', () => {
       for (const c of CHUNKS) expect(await report(path, w, c), `workers=${w} chunk=${c}`).toBe(base);
     }
   }, 120_000);
+});
+
+const FIXTURES = readdirSync(resolve(import.meta.dirname, '../../traces')).filter((f) => f.endsWith('.txt.xz')).sort();
+
+describe('bundled captures (traces/)', () => {
+  it('are all here', () => {
+    expect(FIXTURES.length).toBeGreaterThanOrEqual(10);
+  });
+  // Every worker count meets every block size on some capture; the inline path runs the smallest and largest on all.
+  FIXTURES.forEach((name, i) => {
+    it(`${name}: the same bytes for every worker count and chunk size`, async () => {
+      const path = resolve(import.meta.dirname, '../../traces', name);
+      const base = await report(path, 1, DEFAULT_RUN_OPTIONS.frameBytes);
+      expect(JSON.parse(base).stats.events).toBeGreaterThan(1000);
+      const runs: [number, number][] = [[1, CHUNKS[0]], [1, CHUNKS[3]], [2, CHUNKS[i % 4]], [3, CHUNKS[(i + 1) % 4]], [4, CHUNKS[(i + 2) % 4]]];
+      for (const [w, c] of runs) expect(await report(path, w, c), `workers=${w} chunk=${c}`).toBe(base);
+    }, 120_000);
+  });
 });
 
 const ABBA = resolve(process.cwd(), '../shared/traces/abba/trace.txt.xz');

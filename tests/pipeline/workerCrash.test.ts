@@ -26,6 +26,28 @@ describe('decode worker failure', () => {
     }
   }, 60_000);
 
+  for (const [fixture, what] of [['crashWorker.fixture.mjs', 'exits'], ['throwWorker.fixture.mjs', 'throws']]) {
+    it(`the CLI: a worker that ${what} is one line on stderr and exit 2, not a hang`, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lockreplay-crash-cli-'));
+      try {
+        const path = join(dir, 't.txt');
+        writeTrace(path, { seed: 9, bytes: 300_000 });
+        const r = spawnSync(process.execPath, ['bin/lockreplay.js', 'replay', path, '--workers', '2', '--chunk-size', '4K'], {
+          encoding: 'utf8', timeout: 60_000,
+          env: { ...process.env, LOCKREPLAY_WORKER_FILE: pathToFileURL(resolve(import.meta.dirname, fixture)).href },
+        });
+        expect(r.signal, 'killed by the timeout: the run hung').toBeNull();
+        expect(r.status).toBe(2);
+        const lines = r.stderr.trim().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(/^lockreplay: .*t\.txt:\d+: decode worker failed on the block starting here \(.+\)$/);
+        expect(r.stdout).toBe('');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 90_000);
+  }
+
   it('the CLI runs end to end on workers, without a profile unless asked; bad --workers is exit 2', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lockreplay-cli-'));
     try {

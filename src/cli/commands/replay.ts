@@ -19,7 +19,7 @@ export function registerReplay(program: Command): void {
   .addOption(new Option('--wq-model <model>', 'workqueue classes: per instance (>= 5.1) or shared by name (older kernels)').choices(['dynamic', 'shared']).default('dynamic'))
   .option('--chunk-size <size>', 'bytes per decoded frame (e.g. 4M)', parseSize)
   .option('--rules <file>', 'rules file (JSON): suppressions, class rename/merge/split, pseudo-locks (docs/rules.md)')
-  .option('--workers <n>', 'decode worker threads (1 = single-threaded)', parseWorkers, availableParallelism())
+  .option('--workers <n>', 'threads in all: the main thread replays, N-1 decode (1 = single-threaded; default: the number of cores)', parseWorkers, availableParallelism())
   .option('--profile', 'time each pipeline stage; print to stderr and add "profile" to the JSON report')
   .option('--no-progress', 'never show the progress line (it is shown only when stderr is a terminal and CI is unset)')
   .option('--save-graph <file>', 'also write the dependency graph (lockreplay/graph@1, docs/graph-schema.md); inputs may be graph files too')

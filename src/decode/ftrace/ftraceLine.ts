@@ -9,10 +9,15 @@
  * dashes, brackets or colons do not confuse it.
  */
 import { IrqBits } from '../../model/eventKind.ts';
-import {
-  COLON, DASH, DOT, HASH, LBRACK, LPAREN, RBRACK, RPAREN, SP, TAB,
-  ascii, isDigit, parseUint, parseTimestampNs, skipSpaces, startsWith, trimEnd,
-} from './bytes.ts';
+import { ascii, isDigit, parseUint, parseTimestampNs, skipSpaces, startsWith, trimEnd } from './bytes.ts';
+
+// Module-local copies of the byte and irq-bit constants: this code runs for
+// every line, and V8 reads an imported binding (or a property of an imported
+// object) on every use instead of folding it to a constant.
+const SP = 0x20, TAB = 0x09, DASH = 0x2d, COLON = 0x3a, DOT = 0x2e, HASH = 0x23;
+const LBRACK = 0x5b, RBRACK = 0x5d, LPAREN = 0x28, RPAREN = 0x29;
+const HARDIRQ = IrqBits.Hardirq, SOFTIRQ = IrqBits.Softirq, NMI = IrqBits.Nmi, IRQS_OFF = IrqBits.IrqsOff;
+const BH_OFF = IrqBits.BhOff, NO_FLAGS = IrqBits.NoFlags, NO_BH_INFO = IrqBits.NoBhInfo;
 
 const BUFFER_STARTED = ascii('##### CPU ');
 const CPU_COLON = ascii('CPU:');
@@ -38,7 +43,9 @@ export interface LineFields {
 }
 
 export function newLineFields(): LineFields {
-  return { type: 0, commStart: 0, commEnd: 0, instStart: 0, instEnd: 0, pid: 0, cpu: 0, irq: 0, tsNs: 0, nameStart: 0, nameEnd: 0, bodyStart: 0, lostCount: 0 };
+  // tsNs starts as a double (NaN): nanosecond timestamps are past the small-integer range, and a
+  // field that changes representation later deoptimizes the code that reads these records.
+  return { type: 0, commStart: 0, commEnd: 0, instStart: 0, instEnd: 0, pid: 0, cpu: 0, irq: 0, tsNs: NaN, nameStart: 0, nameEnd: 0, bodyStart: 0, lostCount: 0 };
 }
 
 /** Parses [s, e) (no newline). `instanceMode`: lines may carry trace-cmd's "name: " prefix. */
@@ -127,10 +134,10 @@ function parseLost(b: Uint8Array, i: number, e: number, f: LineFields): void {
  * Parses "comm-pid [(tgid)] [cpu] [flags]" or the latency form
  * "comm-pid cpuFLAGS" in [i, end) from the right.
  */
-function parseContext(b: Uint8Array, i: number, end: number, f: LineFields): boolean {
+export function parseContext(b: Uint8Array, i: number, end: number, f: LineFields): boolean {
   let j = trimEnd(b, i, end);
   let t0 = tokenStart(b, i, j);
-  let irq: number = IrqBits.NoFlags;
+  let irq: number = NO_FLAGS;
   let cpu = -1;
   // optional ftrace flags column
   if (b[t0] !== LBRACK && (j - t0 === 5 || j - t0 === 4)) {
@@ -143,7 +150,7 @@ function parseContext(b: Uint8Array, i: number, end: number, f: LineFields): boo
   if (b[t0] === LBRACK && b[j - 1] === RBRACK) {
     cpu = parseUint(b, t0 + 1, j - 1);
     if (cpu < 0) return false;
-  } else if (irq === IrqBits.NoFlags && isDigit(b[t0])) {
+  } else if (irq === NO_FLAGS && isDigit(b[t0])) {
     // trace-cmd -l: "%3d" CPU immediately followed by libtraceevent's latency string
     let k = t0, c = 0;
     while (k < j && isDigit(b[k])) c = c * 10 + (b[k++] - 0x30);
@@ -184,20 +191,20 @@ function tokenStart(b: Uint8Array, i: number, j: number): number {
 }
 
 /** The kernel's flags column (trace_print_lat_fmt()), 5 characters, or 4 on older kernels. */
-function parseFlags(b: Uint8Array, s: number, e: number): number {
+export function parseFlags(b: Uint8Array, s: number, e: number): number {
   let irq = 0;
   switch (b[s]) {
-    case 0x64: irq |= IrqBits.IrqsOff; break; // d
-    case 0x44: irq |= IrqBits.IrqsOff | IrqBits.BhOff; break; // D
-    case 0x62: irq |= IrqBits.BhOff; break; // b
+    case 0x64: irq |= IRQS_OFF; break; // d
+    case 0x44: irq |= IRQS_OFF | BH_OFF; break; // D
+    case 0x62: irq |= BH_OFF; break; // b
     case 0x58: case DOT: break; // X, .
     default: return -1;
   }
   switch (b[s + 2]) {
-    case 0x5a: case 0x7a: irq |= IrqBits.Nmi | IrqBits.Hardirq; break; // Z z
-    case 0x48: irq |= IrqBits.Hardirq | IrqBits.Softirq; break; // H
-    case 0x68: irq |= IrqBits.Hardirq; break; // h
-    case 0x73: irq |= IrqBits.Softirq; break; // s
+    case 0x5a: case 0x7a: irq |= NMI | HARDIRQ; break; // Z z
+    case 0x48: irq |= HARDIRQ | SOFTIRQ; break; // H
+    case 0x68: irq |= HARDIRQ; break; // h
+    case 0x73: irq |= SOFTIRQ; break; // s
     case DOT: break;
     default: return -1;
   }
@@ -206,21 +213,21 @@ function parseFlags(b: Uint8Array, s: number, e: number): number {
     if (c !== DOT && !isDigit(c) && !(c >= 0x61 && c <= 0x66)) return -1;
   }
   // The 4-character layout predates the BH-disabled column: softirq-enabled is unknown.
-  if (e - s === 4) irq |= IrqBits.NoBhInfo;
+  if (e - s === 4) irq |= NO_BH_INFO;
   return irq;
 }
 
 /** libtraceevent's latency string: d/X/. N/. H/h/s/. then a hex preempt count or '.'. No b/D, NMI shows as h. */
 function parseLatencyFlags(b: Uint8Array, s: number, e: number): number {
   if (e - s < 4) return -1;
-  let irq: number = IrqBits.NoBhInfo;
+  let irq: number = NO_BH_INFO;
   const c1 = b[s];
-  if (c1 === 0x64) irq |= IrqBits.IrqsOff;
+  if (c1 === 0x64) irq |= IRQS_OFF;
   else if (c1 !== 0x58 && c1 !== DOT) return -1;
   const c3 = b[s + 2];
-  if (c3 === 0x48) irq |= IrqBits.Hardirq | IrqBits.Softirq;
-  else if (c3 === 0x68) irq |= IrqBits.Hardirq;
-  else if (c3 === 0x73) irq |= IrqBits.Softirq;
+  if (c3 === 0x48) irq |= HARDIRQ | SOFTIRQ;
+  else if (c3 === 0x68) irq |= HARDIRQ;
+  else if (c3 === 0x73) irq |= SOFTIRQ;
   else if (c3 !== DOT) return -1;
   return irq;
 }
