@@ -6,8 +6,8 @@
  * perf script's fprintf()s). A non-blank last line without it is a record cut
  * off mid-way (a capture that was still being written, a copy that stopped):
  * decoding the stub could invent a lock class from a cut-off name (e.g.
- * "&dentry->d_lo"), so the decoders count it as 'truncated-record' and skip it.
- * (The ftrace decoder applies the same rule inline.)
+ * "&dentry->d_lo"), so the decoders (ftrace text, perf script) count it as
+ * 'truncated-record' and skip it.
  */
 
 /** True when [s, e) is the frame's last line (it ends at `next` = buf.length), has no newline and is not blank. */

@@ -16,6 +16,7 @@ import { EventKind, IrqBits, LockFlags } from '../../model/eventKind.ts';
 import { Warnings } from '../warnings.ts';
 import { emptyStats, type DecodedFrame } from '../decoder.ts';
 import { eventKindOf, parseBody } from '../eventBodies.ts';
+import { isCutOffLastLine } from '../cutOffLine.ts';
 import { newLineFields, parseContext, parseFlags, parseFtraceLine, type LineFields } from './ftraceLine.ts';
 
 // Module-local constants for the per-byte code: V8 reads an imported binding
@@ -170,11 +171,8 @@ export class FtraceTextDecoder {
       const next = e < n ? e + 1 : n;
       if (e - s > maxLine) {
         warnings.add('long-line', input, line, `${e - s} bytes`);
-      } else if (next === n && buf[n - 1] !== LF && !isBlank(buf, s, e)) {
-        // Robustness fix: frames are whole lines, so only the input's very last
-        // line can lack its newline, and the kernel ends every line with one: the
-        // capture was cut off here. Decoding the stub could invent a lock class
-        // from a cut-off name (e.g. "&dentry->d_lo"), so it is counted and skipped.
+      } else if (isCutOffLastLine(buf, s, e, next)) {
+        // The kernel ends every line with a newline: the capture was cut off here (decode/cutOffLine).
         warnings.add('truncated-record', input, line, `last line has no newline (${e - s} bytes; input cut off?)`);
       } else {
         this.decodeLine(buf, s, e, line, out, strings, f, warnings, stats);
@@ -618,11 +616,6 @@ function isCustom(names: Uint8Array[], b: Uint8Array, s: number, e: number): boo
 /** Index of the newline ending the line that contains i (the caller knows there is one). */
 function lineEnd(b: Buffer, i: number): number {
   return b.indexOf(LF, i);
-}
-
-function isBlank(b: Uint8Array, s: number, e: number): boolean {
-  for (let k = s; k < e; k++) if (b[k] !== 0x20 && b[k] !== 0x09 && b[k] !== 0x0d) return false;
-  return true;
 }
 
 function trimComm(b: Uint8Array, s: number, e: number): number {
