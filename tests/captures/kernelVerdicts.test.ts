@@ -5,13 +5,13 @@
  */
 import { describe, it, expect } from 'vitest';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve, relative } from 'node:path';
+import { join, relative } from 'node:path';
+import { SHARED_TRACES } from '../helpers/cli.ts';
 import { runReplay, DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';
 import type { Finding } from '../../src/analysis/findings.ts';
 import { parseDmesg, stripSuffix } from './dmesgVerdicts.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const TRACES = resolve(ROOT, '../shared/traces');
+const TRACES = SHARED_TRACES;
 const HAVE = existsSync(TRACES);
 
 /** lockreplay's kinds; the kernel's irq-inversion is lockreplay's irq-safe-unsafe. */

@@ -9,13 +9,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/cli.ts';
 import { FtraceTextDecoder, type FtraceTextOptions } from '../../src/decode/ftrace/ftraceTextDecoder.ts';
 import type { DecodedFrame } from '../../src/decode/decoder.ts';
 import { generateTrace, prng } from '../../bench/generate.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const xzLines = (f: string) => execFileSync('xz', ['-dc', `${root}traces/${f}`], { maxBuffer: 64 << 20 }).toString('latin1').split('\n');
+const xzLines = (f: string) => execFileSync('xz', ['-dc', join(ROOT, 'traces', f)], { maxBuffer: 64 << 20 }).toString('latin1').split('\n');
 
 const EDGE = [
   '          <idle>-0       [001] d.h2.   100.000001: lock_acquire: ffff888000000001 &rq->__lock',

@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { parseProcLockdep, readProcLockdep } from '../../src/decode/lockdep/procLockdep.ts';
 import { compareWithLockdep, normaliseClassName } from '../../src/decode/lockdep/lockdepComparison.ts';
+import { ROOT, SHARED_TRACES } from '../helpers/cli.ts';
 import { InputError } from '../../src/model/inputError.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const SHARED = `${root}../shared/traces`;
-const ABBA_LOCKDEP = `${SHARED}/abba/lockdep.txt`;
-const ABBA_CHAINS = `${SHARED}/abba/lockdep_chains.txt.xz`;
-const ABBA_TRACE = `${SHARED}/abba/trace.txt.xz`;
+const ABBA_LOCKDEP = `${SHARED_TRACES}/abba/lockdep.txt`;
+const ABBA_CHAINS = `${SHARED_TRACES}/abba/lockdep_chains.txt.xz`;
+const ABBA_TRACE = `${SHARED_TRACES}/abba/trace.txt.xz`;
 
 const SAMPLE = [
   'all lock classes:',
@@ -83,7 +81,7 @@ describe('comparison with the kernel graph', () => {
 
 describe.skipIf(!existsSync(ABBA_TRACE) || !existsSync(ABBA_LOCKDEP))('lockreplay compare-lockdep on a real capture', () => {
   it('prints a JSON comparison whose parts add up', () => {
-    const out = execFileSync('node', [`${root}bin/lockreplay.js`, 'compare-lockdep', ABBA_TRACE, '--lockdep', ABBA_LOCKDEP, '--format', 'json'], { maxBuffer: 1 << 28 });
+    const out = execFileSync('node', [`${ROOT}/bin/lockreplay.js`, 'compare-lockdep', ABBA_TRACE, '--lockdep', ABBA_LOCKDEP, '--format', 'json'], { maxBuffer: 1 << 28 });
     const c = JSON.parse(out.toString());
     expect(c.schema).toBe('lockreplay/compare-lockdep@1');
     expect(c.common + c.onlyInTrace.length).toBe(c.replayed);

@@ -2,14 +2,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { detectFormat } from '../../src/decode/detectFormat.ts';
 import { DEFAULT_RUN_OPTIONS, runReplay } from '../../src/pipeline/runReplay.ts';
 import { replayDependencies } from '../../src/cli/commands/compareLockdep.ts';
+import { SHARED_TRACES } from '../helpers/cli.ts';
 import { InputError } from '../../src/model/inputError.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const NONE_JSON = `${root}../shared/traces/none/perf.json.xz`;
+const NONE_JSON = `${SHARED_TRACES}/none/perf.json.xz`;
 const dir = mkdtempSync(join(tmpdir(), 'lr-perfjson-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -3,20 +3,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { newPerfLineFields, parsePerfScriptLine } from '../../src/decode/perf/perfScriptLine.ts';
 import { PerfScriptDecoder } from '../../src/decode/perf/perfScriptDecoder.ts';
 import { detectFormat } from '../../src/decode/detectFormat.ts';
 import { EventKind, IrqBits, LockFlags } from '../../src/model/eventKind.ts';
 import { replayDependencies } from '../../src/cli/commands/compareLockdep.ts';
+import { ROOT, SHARED_TRACES } from '../helpers/cli.ts';
 import { DEFAULT_RUN_OPTIONS, runReplay } from '../../src/pipeline/runReplay.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const FIXTURE = `${root}traces/perf-script-abba-lr1.txt`;
-const LOST_FIXTURE = `${root}traces/perf-script-lost.txt`;
-const SHARED = `${root}../shared/traces`;
-const ABBA_PERF = `${SHARED}/abba/perf_rerun/perf-script.txt.xz`;
-const NONE_PERF = `${SHARED}/none/perf-script.txt.xz`;
+const FIXTURE = `${ROOT}/traces/perf-script-abba-lr1.txt`;
+const LOST_FIXTURE = `${ROOT}/traces/perf-script-lost.txt`;
+const ABBA_PERF = `${SHARED_TRACES}/abba/perf_rerun/perf-script.txt.xz`;
+const NONE_PERF = `${SHARED_TRACES}/none/perf-script.txt.xz`;
 
 function parse(line: string) {
   const b = Buffer.from(line, 'latin1');

@@ -7,11 +7,13 @@ import type { DecodeContext } from '../../src/decode/registry.ts';
 import { decodeTraceDatWith } from '../../src/decode/tracedat/decodeTraceDat.ts';
 import { EVENT_KIND_NAMES } from '../../src/model/eventKind.ts';
 
-export const ROOT = join(import.meta.dirname, '../..');
+import { ROOT, SHARED_TRACES } from '../helpers/cli.ts';
+
+export { ROOT };
 export const V6 = join(ROOT, 'traces/abba-cut.v6.dat');
 export const V7 = join(ROOT, 'traces/abba-cut.v7.dat');
 export const REPORT = join(ROOT, 'traces/abba-cut.report.txt');
-export const SHARED = join(ROOT, '../shared/traces');
+export const SHARED = SHARED_TRACES;
 
 export interface Ev { kind: string; ts: number; cpu: number; pid: number; irq: number; flags: number; name: string; addr: string; comm: string; aux: string | number; pos: number }
 

@@ -3,13 +3,14 @@
  * ../shared/traces) and how their golden reports are produced. Shared by
  * tests/golden/update.ts (writes the goldens) and golden.test.ts (compares).
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/cli.ts';
 import { runReplay, DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';
 import { renderJson } from '../../src/report/json.ts';
 import { renderText } from '../../src/report/text.ts';
 import type { ReplayResult } from '../../src/report/result.ts';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
+export { ROOT };
 export const GOLDEN_DIR = join(ROOT, 'tests/golden');
 
 /** Fixture name -> the kernel's verdict for its scenario (dmesg.txt of the capture it was cut from). */

@@ -6,13 +6,12 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { diffGraphs, isEmptyDiff, normaliseName } from '../../src/graph/graphDiff.ts';
 import { GRAPH_SCHEMA, type GraphDependency, type GraphFile } from '../../src/graph/graphFile.ts';
-import { ROOT, cli } from '../helpers/cli.ts';
+import { ROOT, SHARED_TRACES as SHARED, cli } from '../helpers/cli.ts';
 
 const STEP1 = join(ROOT, 'traces/abba-step1.txt.xz');
-const SHARED = resolve(ROOT, '../shared/traces');
 const NONE = join(SHARED, 'k6.12/none/trace.txt.xz');
 const NONE61 = join(SHARED, 'none/trace.txt.xz');
 const ABBA61 = join(SHARED, 'abba/trace.txt.xz');

@@ -13,12 +13,11 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { ROOT, cli } from '../helpers/cli.ts';
+import { join } from 'node:path';
+import { ROOT, SHARED_TRACES as SHARED, cli } from '../helpers/cli.ts';
 
 const STEP1 = join(ROOT, 'traces/abba-step1.txt.xz');
 const STEP2 = join(ROOT, 'traces/abba-step2.txt.xz');
-const SHARED = resolve(ROOT, '../shared/traces');
 const RECLAIM = join(SHARED, 'reclaim/trace.txt.xz');
 const PSEUDO_AA = join(SHARED, 'pseudo_aa/trace.txt.xz');
 let dir = '';

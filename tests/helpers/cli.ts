@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'bin/lockreplay.js');
+/** The real captures beside the project (present in CI); tests that need them skip, saying so, without. */
+export const SHARED_TRACES = resolve(ROOT, '../shared/traces');
 
 export function cli(...args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });

@@ -9,11 +9,12 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_RUN_OPTIONS, runReplay } from '../../src/pipeline/runReplay.ts';
 import { renderJson } from '../../src/report/json.ts';
 import { writeTrace } from '../../bench/generate.ts';
+import { ROOT, SHARED_TRACES } from '../helpers/cli.ts';
 
 const WORKERS = [1, 2, 3, 4];
 const CHUNKS = [1 << 10, 64 << 10, 4 << 20, 64 << 20];
@@ -48,7 +49,7 @@ describe('synthetic trace (migrating tasks, interleaved irq contexts)', () => {
   }, 120_000);
 });
 
-const FIXTURES = readdirSync(resolve(import.meta.dirname, '../../traces')).filter((f) => f.endsWith('.txt.xz')).sort();
+const FIXTURES = readdirSync(join(ROOT, 'traces')).filter((f) => f.endsWith('.txt.xz')).sort();
 
 describe('bundled captures (traces/)', () => {
   it('are all here', () => {
@@ -57,7 +58,7 @@ describe('bundled captures (traces/)', () => {
   // Every worker count meets every block size on some capture; the inline path runs the smallest and largest on all.
   FIXTURES.forEach((name, i) => {
     it(`${name}: the same bytes for every worker count and chunk size`, async () => {
-      const path = resolve(import.meta.dirname, '../../traces', name);
+      const path = join(ROOT, 'traces', name);
       const base = await report(path, 1, DEFAULT_RUN_OPTIONS.frameBytes);
       expect(JSON.parse(base).stats.events).toBeGreaterThan(1000);
       const runs: [number, number][] = [[1, CHUNKS[0]], [1, CHUNKS[3]], [2, CHUNKS[i % 4]], [3, CHUNKS[(i + 1) % 4]], [4, CHUNKS[(i + 2) % 4]]];
@@ -66,7 +67,7 @@ describe('bundled captures (traces/)', () => {
   });
 });
 
-const ABBA = resolve(process.cwd(), '../shared/traces/abba/trace.txt.xz');
+const ABBA = join(SHARED_TRACES, 'abba/trace.txt.xz');
 
 describe.skipIf(!existsSync(ABBA))('real capture (abba)', () => {
   it('gives the same bytes for every worker count and chunk size', async () => {
@@ -86,7 +87,7 @@ describe('worker decoded frames out of order', () => {
       const path = join(dir, 't.txt');
       writeTrace(path, { seed: 99, bytes: 200_000, cpus: 4, tasks: 12 });
       const base = await report(path, 1, 4 << 10);
-      const workerFile = pathToFileURL(resolve(import.meta.dirname, 'misorderWorker.fixture.mjs')).href;
+      const workerFile = pathToFileURL(join(import.meta.dirname, 'misorderWorker.fixture.mjs')).href;
       const r = await runReplay({ ...DEFAULT_RUN_OPTIONS, inputs: [path], workers: 2, frameBytes: 4 << 10, workerFile });
       expect(renderJson(r)).toBe(base);
     } finally {

@@ -1,20 +1,18 @@
 /** The CLI's exit code: 0 no deadlock finding, 1 at least one, 2 unreadable input (src/cli/exitCodes.ts). */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MiniTrace, task } from '../helpers/miniTrace.ts';
+import { cli } from '../helpers/cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/lockreplay.js');
 const a = task('lr1_cli', 100, 0), b = task('lr2_cli', 101, 1);
 let dir = '';
 
 function run(text: string, ...args: string[]) {
   const f = join(dir, `t${Math.random().toString(36).slice(2)}.txt`);
   writeFileSync(f, text);
-  return spawnSync(process.execPath, [CLI, 'replay', f, ...args], { cwd: ROOT, encoding: 'utf8' });
+  return cli('replay', f, ...args);
 }
 
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'lockreplay-cli-')); });

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MiniTrace, task, replay, findingsOf, classSet, warningCount, addrOf } from '../helpers/miniTrace.ts';
-import { cli, ROOT } from '../helpers/cli.ts';
+import { cli, SHARED_TRACES } from '../helpers/cli.ts';
 
 const lr1 = task('lr1_abba', 143, 0);
 const lr2 = task('lr2_abba', 144, 1);
@@ -97,7 +97,7 @@ describe('dependencies inferred from the release order of lost acquisitions', ()
   });
 });
 
-const PERF = join(ROOT, '../shared/traces/abba/perf_rerun/perf-script.txt.xz');
+const PERF = join(SHARED_TRACES, 'abba/perf_rerun/perf-script.txt.xz');
 describe.skipIf(!existsSync(PERF))('real perf capture abba/perf_rerun (perf lost lr2\'s lock_acquire events)', () => {
   it('shows the ABBA cycle, unverified, with the inferred dependency named', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lockreplay-perf-'));

@@ -1,14 +1,12 @@
 /** The HTML report without a browser: deterministic bytes, self-contained, names escaped in the page and in the embedded data. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MiniTrace, task } from '../helpers/miniTrace.ts';
+import { cli } from '../helpers/cli.ts';
 import { escapeHtml, scriptJson } from '../../src/report/html.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const CLI = join(ROOT, 'bin/lockreplay.js');
 let dir = '';
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'lockreplay-htmlr-')); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,8 +17,8 @@ describe('html report (rendering)', () => {
     const p = task('lr1_h', 100, 0), q = task('lr2_h', 101, 1);
     const f = join(dir, 't.txt');
     writeFileSync(f, new MiniTrace().acq(p, evil).acq(p, 'b').rel(p, 'b').rel(p, evil).acq(q, 'b').acq(q, evil).rel(q, evil).rel(q, 'b').text());
-    const a = spawnSync(process.execPath, [CLI, 'replay', f, '--format', 'html'], { cwd: ROOT, encoding: 'utf8' });
-    const b = spawnSync(process.execPath, [CLI, 'replay', f, '--format', 'html'], { cwd: ROOT, encoding: 'utf8' });
+    const a = cli('replay', f, '--format', 'html');
+    const b = cli('replay', f, '--format', 'html');
     expect(a.status).toBe(1);
     expect(a.stdout).toBe(b.stdout);
     expect(a.stdout).not.toContain(evil);
