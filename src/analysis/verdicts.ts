@@ -9,8 +9,8 @@
  *    name (pre-5.1 kernels, --wq-model shared) -> benign.
  */
 import type { Replayer, RecursionCandidate } from '../replay/replayer.ts';
-import type { CycleRecord } from '../graph/dependencyGraph.ts';
-import type { Finding, FindingDependency } from './findings.ts';
+import type { CycleRecord } from '../graph/cyclePaths.ts';
+import type { Finding, FindingDependency, Verdict } from './findings.ts';
 import { evidenceOut, type InputInfo } from './evidenceOut.ts';
 import { READ_KIND_LETTER, dependencyKinds, interpretRead, isStrongCycle, recursionAllowed } from './readInterpretation.ts';
 import { explainCycle } from './explanations.ts';
@@ -38,53 +38,65 @@ export function dependencyNames(r: Replayer, edges: number[]): string {
   return edges.map((e) => `${r.classes.displayName(r.graph.from[e])} -> ${r.classes.displayName(r.graph.to[e])}`).join(', ');
 }
 
-export function judgeCycle(r: Replayer, inputs: InputInfo[], c: CycleRecord): Finding {
+/** A cycle's verdict with its reason: cheap (no evidence built), so several candidate cycles can be weighed. */
+export interface CycleJudgement {
+  verdict: Verdict;
+  reason?: string;
+  caveats?: string[];
+}
+
+export function cycleVerdict(r: Replayer, c: CycleRecord): CycleJudgement {
   const g = r.graph, classes = r.classes;
-  const deps = c.edges.map((e) => dependencyOut(r, inputs, e));
-  const closing = g.first[c.closingEdge];
-  const f: Finding = {
-    kind: 'circular-dependency',
-    verdict: 'deadlock',
-    classes: c.classes.map((x) => classes.displayName(x)),
-    dependencies: deps,
-    closingDependency: c.edges.indexOf(c.closingEdge),
-    at: { input: closing.input, pos: closing.pos },
-  };
-  const caveats: string[] = [];
+  const j: CycleJudgement = { verdict: 'deadlock' };
   const strong = isStrongCycle(c.edges.map((e) => dependencyKinds(classes, g, e)));
   const uncertain = c.edges.filter((e) => g.cleanCount[e] === 0);
-  const gate = commonGate(r, c);
-  const idleWq = r.opts.wqModel === 'shared' ? neverExecutedWorkqueue(r, c) : undefined;
+  const gate = strong ? commonGate(r, c) : undefined;
+  const idleWq = strong && gate === undefined && r.opts.wqModel === 'shared' ? neverExecutedWorkqueue(r, c) : undefined;
   if (!strong) {
-    f.verdict = 'benign';
-    f.reason = 'recursive read: every way round the cycle passes a recursive-read acquisition followed by a shared one (lockdep\'s strong-path rule); readers cannot block each other there';
+    j.verdict = 'benign';
+    j.reason = 'recursive read: every way round the cycle passes a recursive-read acquisition followed by a shared one (lockdep\'s strong-path rule); readers cannot block each other there';
   } else if (gate !== undefined) {
-    f.verdict = 'benign';
-    f.reason = `gate lock: every dependency of the cycle was recorded while holding ${gate} (the same instance), so the two sides can never run at the same time`;
+    j.verdict = 'benign';
+    j.reason = `gate lock: every dependency of the cycle was recorded while holding ${gate} (the same instance), so the two sides can never run at the same time`;
   } else if (idleWq !== undefined) {
-    f.verdict = 'benign';
-    f.reason = `workqueue never used: ${idleWq} never executed a work item in this capture; with per-name workqueue classes (pre-5.1 kernels) its flush only looks like the live workqueue's`;
+    j.verdict = 'benign';
+    j.reason = `workqueue never used: ${idleWq} never executed a work item in this capture; with per-name workqueue classes (pre-5.1 kernels) its flush only looks like the live workqueue's`;
   } else if (uncertain.length) {
-    f.verdict = 'unverified';
-    f.reason =
+    j.verdict = 'unverified';
+    j.reason =
       `rests on ${uncertain.length} dependenc${uncertain.length === 1 ? 'y' : 'ies'} recorded only while held-lock state was unknown ` +
       `(lost events, or before every CPU's buffer started): ` +
       dependencyNames(r, uncertain);
     const inferred = uncertain.filter((e) => g.first[e].inferred);
-    if (inferred.length) f.reason += `; inferred from lost acquisitions (release order), never seen: ${dependencyNames(r, inferred)}`;
+    if (inferred.length) j.reason += `; inferred from lost acquisitions (release order), never seen: ${dependencyNames(r, inferred)}`;
   }
   const blind = c.edges.filter((e) => g.first[e].noContext);
-  if (blind.length && f.verdict === 'deadlock') {
+  if (blind.length && j.verdict === 'deadlock') {
     // Without a flags column an interrupt's locks land on the interrupted task's stack (trap 2):
     // such a dependency may join two contexts lockdep keeps apart, so it is no proof.
-    f.verdict = 'unverified';
-    f.reason =
+    j.verdict = 'unverified';
+    j.reason =
       `recorded without irq flags (e.g. perf script): ${blind.length} dependenc${blind.length === 1 ? 'y' : 'ies'} may join an interrupt's ` +
       `lock to the interrupted task's: ${dependencyNames(r, blind)}`;
   } else if (blind.length) {
-    caveats.push('recorded without irq flags: an interrupt\'s locks may have been counted on the interrupted task');
+    j.caveats = ['recorded without irq flags: an interrupt\'s locks may have been counted on the interrupted task'];
   }
-  if (caveats.length) f.caveats = caveats;
+  return j;
+}
+
+/** The finding of a cycle, judged by cycleVerdict() unless the caller already did. */
+export function judgeCycle(r: Replayer, inputs: InputInfo[], c: CycleRecord, j = cycleVerdict(r, c)): Finding {
+  const closing = r.graph.first[c.closingEdge];
+  const f: Finding = {
+    kind: 'circular-dependency',
+    verdict: j.verdict,
+    classes: c.classes.map((x) => r.classes.displayName(x)),
+    dependencies: c.edges.map((e) => dependencyOut(r, inputs, e)),
+    closingDependency: c.edges.indexOf(c.closingEdge),
+    at: { input: closing.input, pos: closing.pos },
+  };
+  if (j.reason !== undefined) f.reason = j.reason;
+  if (j.caveats) f.caveats = j.caveats;
   const ex = explainCycle(f);
   if (ex) f.explanation = ex;
   return f;

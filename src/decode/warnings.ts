@@ -44,7 +44,7 @@ export const WARNING_TEXT: Record<WarningKind, string> = {
   'held-at-context-exit': 'locks left held when an interrupt context or work item ended (dropped)',
   'subclass-overflow': 'same-name nesting deeper than lockdep\'s 8 subclasses',
   'depth-limit': 'acquisitions past the replay\'s held-stack limit (chained to the deepest kept lock, not pushed; dependencies from them are lost)',
-  'cycle-limit': 'cycle enumeration stopped at its limit',
+  'cycle-limit': 'closing dependencies whose search for their best-founded cycle stopped at its limit (a longer cycle through them may have a stronger verdict)',
 };
 
 export interface WarningLocation {

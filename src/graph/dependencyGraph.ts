@@ -1,32 +1,17 @@
 /**
- * The global lock-class dependency graph (lockdep's locks_after lists), with
- * each new dependency checked for a cycle when it is added (check_noncircular()
- * at check_prev_add() time), not in a final pass. No capacity limits: where the
- * kernel's would have been hit is reported by analysis/capacity.
+ * The global lock-class dependency graph (lockdep's locks_after lists). Each
+ * new dependency u -> v is checked when it is added, as check_noncircular()
+ * does at check_prev_add() time: if v already reaches u, the dependency closes
+ * a cycle and is listed in `closing`, in the order the capture recorded them.
+ * Which cycle through it is reported, and its verdict, is decided at the end
+ * with whole-capture knowledge (analysis/cycleChoice). No capacity limits:
+ * where the kernel's would have been hit is reported by analysis/capacity.
  *
  * Each dependency keeps its count, the read/write kinds seen at both ends, its
  * first evidence, and its first evidence recorded while the context's held
  * state was certain ("clean").
  */
 import type { Evidence } from './evidence.ts';
-
-export interface CycleRecord {
-  /** Class IDs in cycle order; classes[k] -> classes[k+1] (and last -> first). */
-  classes: number[];
-  /** Dependency IDs, edges[k] = classes[k] -> classes[k+1]. */
-  edges: number[];
-  /** The dependency whose addition closed the cycle (what lockdep would have been validating). */
-  closingEdge: number;
-  /** Order in which cycles were closed. */
-  seq: number;
-}
-
-export interface CycleLimits {
-  /** Most cycles enumerated through one new dependency. */
-  perEdge: number;
-  /** Most distinct cycles kept overall. */
-  total: number;
-}
 
 export class DependencyGraph {
   readonly from: number[] = [];
@@ -45,15 +30,12 @@ export class DependencyGraph {
   private readonly index = new Map<number, number>();
   private readonly out: number[][] = [];
   private readonly inn: number[][] = [];
-  readonly cycles: CycleRecord[] = [];
-  private readonly cycleKeys = new Set<string>();
-  cycleLimitHits = 0;
-
-  constructor(
-    private readonly limits: CycleLimits,
-    /** Orders classes for the canonical rotation of a cycle (by display name). */
-    private readonly compareClasses: (a: number, b: number) => number,
-  ) {}
+  /** Dependencies whose addition closed a cycle (check_noncircular() found a path back), in recording order. */
+  readonly closing: number[] = [];
+  /** Breadth-first scratch of closesCycle(): a class is visited when its stamp is the current search's. */
+  private visitStamp = new Int32Array(64);
+  private stamp = 0;
+  private queue = new Int32Array(64);
 
   get size(): number {
     return this.from.length;
@@ -137,99 +119,39 @@ export class DependencyGraph {
     this.gates[e] = kept.length ? kept : null;
   }
 
-  /** Finds the cycles closed by new dependency e = u -> v: every simple path v ~> u. */
+  /** check_noncircular(): does the new dependency e = u -> v close a cycle (v already reaches u)? */
   private checkNewEdge(e: number): void {
     const u = this.from[e], v = this.to[e];
-    if (u === v) return;
-    // Forward reachability from v.
-    const reach = this.reachableFrom(v);
-    if (!reach.has(u)) return;
-    // Nodes on some v ~> u path: reachable from v and reaching u.
-    const onPath = new Set<number>();
-    const stack = [u];
-    onPath.add(u);
-    while (stack.length) {
-      const x = stack.pop()!;
-      for (const ie of this.inn[x] ?? EMPTY) {
-        const y = this.from[ie];
-        if (reach.has(y) && !onPath.has(y)) {
-          onPath.add(y);
-          stack.push(y);
+    if (u !== v && this.reaches(v, u)) this.closing.push(e);
+  }
+
+  /** Breadth-first from `src` over the dependencies so far: is `dst` reachable? No allocation per search. */
+  private reaches(src: number, dst: number): boolean {
+    // Every class with a dependency has an `out` or an `inn` slot.
+    const n = Math.max(this.out.length, this.inn.length);
+    if (this.visitStamp.length < n) {
+      this.visitStamp = new Int32Array(Math.max(n, this.visitStamp.length * 2));
+      this.queue = new Int32Array(this.visitStamp.length);
+      this.stamp = 0;
+    }
+    const seen = this.visitStamp, queue = this.queue, s = ++this.stamp;
+    let head = 0, tail = 0;
+    queue[tail++] = src;
+    seen[src] = s;
+    while (head < tail) {
+      const outs = this.out[queue[head++]];
+      if (!outs) continue;
+      for (let k = 0; k < outs.length; k++) {
+        const y = this.to[outs[k]];
+        if (y === dst) return true;
+        if (seen[y] !== s) {
+          seen[y] = s;
+          queue[tail++] = y;
         }
       }
     }
-    // Enumerate simple paths v ~> u within onPath, depth-first, bounded.
-    let found = 0;
-    // Simple paths can be exponential in a dense component: the walk itself is budgeted too.
-    let steps = 0;
-    const pathNodes: number[] = [v];
-    const pathEdges: number[] = [];
-    const inPath = new Set<number>([v]);
-    const iters: number[] = [0];
-    while (pathNodes.length) {
-      if (found >= this.limits.perEdge || this.cycles.length >= this.limits.total || ++steps > STEP_BUDGET) {
-        this.cycleLimitHits++;
-        return;
-      }
-      const x = pathNodes[pathNodes.length - 1];
-      if (x === u) {
-        this.recordCycle([u, ...pathNodes.slice(0, -1)], [e, ...pathEdges], e) && found++;
-        pathNodes.pop();
-        pathEdges.pop();
-        iters.pop();
-        inPath.delete(x);
-        continue;
-      }
-      const outs = this.out[x] ?? EMPTY;
-      const k = iters[iters.length - 1];
-      if (k >= outs.length) {
-        pathNodes.pop();
-        pathEdges.pop();
-        iters.pop();
-        inPath.delete(x);
-        continue;
-      }
-      iters[iters.length - 1] = k + 1;
-      const oe = outs[k];
-      const y = this.to[oe];
-      if (!onPath.has(y) || inPath.has(y)) continue;
-      pathNodes.push(y);
-      pathEdges.push(oe);
-      iters.push(0);
-      inPath.add(y);
-    }
-  }
-
-  private reachableFrom(v: number): Set<number> {
-    const seen = new Set<number>([v]);
-    const stack = [v];
-    while (stack.length) {
-      const x = stack.pop()!;
-      for (const oe of this.out[x] ?? EMPTY) {
-        const y = this.to[oe];
-        if (!seen.has(y)) {
-          seen.add(y);
-          stack.push(y);
-        }
-      }
-    }
-    return seen;
-  }
-
-  /** classes[k] -> classes[k+1] via edges[k]; rotated so the smallest class comes first. */
-  private recordCycle(classes: number[], edges: number[], closing: number): boolean {
-    let start = 0;
-    for (let k = 1; k < classes.length; k++) if (this.compareClasses(classes[k], classes[start]) < 0) start = k;
-    const c = [...classes.slice(start), ...classes.slice(0, start)];
-    const ed = [...edges.slice(start), ...edges.slice(0, start)];
-    const key = c.join(',');
-    if (this.cycleKeys.has(key)) return false;
-    this.cycleKeys.add(key);
-    this.cycles.push({ classes: c, edges: ed, closingEdge: closing, seq: this.cycles.length });
-    return true;
+    return false;
   }
 }
 
 const EMPTY: readonly number[] = [];
-/** Most DFS steps spent enumerating the cycles closed by one new dependency. */
-const STEP_BUDGET = 200_000;

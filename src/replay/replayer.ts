@@ -26,8 +26,6 @@ import { LostAcquisitions, releaseOrderInference } from './lostAcquisitions.ts';
 
 export interface ReplayOptions {
   wqModel: WorkqueueModel;
-  maxCyclesPerEdge: number;
-  maxCycles: number;
   /**
    * Deepest held stack kept per context. Lockdep's own limit is MAX_LOCK_DEPTH
    * (48), after which it turns itself off (reported by analysis/capacity); the
@@ -40,8 +38,6 @@ export interface ReplayOptions {
 
 export const DEFAULT_REPLAY_OPTIONS: ReplayOptions = {
   wqModel: 'dynamic',
-  maxCyclesPerEdge: 64,
-  maxCycles: 10000,
   maxDepth: 4096,
 };
 
@@ -117,10 +113,7 @@ export class Replayer {
     this.classes = new LockClasses(strings, opts.wqModel, opts.rules);
     if (opts.rules?.pseudoLocks.length) this.pseudo = new PseudoLocks(opts.rules, strings);
     this.workqueues = new WorkqueueTracker(strings);
-    this.graph = new DependencyGraph({ perEdge: opts.maxCyclesPerEdge, total: opts.maxCycles }, (a, b) => {
-      const x = this.classes.displayName(a), y = this.classes.displayName(b);
-      return x < y ? -1 : x > y ? 1 : a - b;
-    });
+    this.graph = new DependencyGraph();
   }
 
   /** Replays one batch whose string columns are already global IDs. */
@@ -254,14 +247,17 @@ export class Replayer {
     const base = classes.baseOf(nameId, inst, st);
 
     // Same instance already held (recursion), else the implicit subclass for same-name nesting.
-    let same = -1, maxSub = -1;
+    // The class so chosen is only as certain as the held entries it was chosen from: a stale entry
+    // (its release lost) would make a fresh acquisition `name/1`, and every dependency of it false.
+    let same = -1, maxSub = -1, classFromUncertain = false;
     for (let k = st.depth - 1; k >= 0; k--) {
       if (st.inst[k] === inst && st.name[k] === nameId) {
         if (same < 0) same = k;
       } else if (classes.base[st.cls[k]] === base) {
         const s = classes.subclass[st.cls[k]];
         if (s > maxSub) maxSub = s;
-      }
+      } else continue;
+      if (st.flags[k] & HeldFlags.Uncertain) classFromUncertain = true;
     }
     let cls: number;
     if (same >= 0) {
@@ -283,6 +279,7 @@ export class Replayer {
     if (rawRead === RawRead.ReadIrq) flags |= HeldFlags.ReadInIrq;
     // A recovered acquisition happened earlier, at a moment not seen: no irq usage from it, no proof from it.
     if (recovered) flags |= HeldFlags.Recovered | HeldFlags.Uncertain;
+    if (classFromUncertain) flags |= HeldFlags.Uncertain;
 
     if (validated && !recovered) {
       const m = IrqUsage.bitsFor(irq, isTry, isRead);
@@ -606,7 +603,6 @@ export class Replayer {
 
   /** Locks still held when the capture ended: counted and reported, not errors. */
   finish(): number {
-    if (this.graph.cycleLimitHits) this.warnings.add('cycle-limit', -1, 0, `cycle enumeration stopped early ${this.graph.cycleLimitHits} time(s)`, this.graph.cycleLimitHits);
     let held = 0;
     const c = this.contexts;
     for (let ctx = 0; ctx < c.count; ctx++) {

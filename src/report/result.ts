@@ -8,6 +8,7 @@ import type { DecodeStats } from '../decode/decoder.ts';
 import { WARNING_KINDS, WARNING_TEXT, type Warnings } from '../decode/warnings.ts';
 import { compareFindings, type Finding } from '../analysis/findings.ts';
 import { judgeCycle, judgeInconsistent, judgeRecursion } from '../analysis/verdicts.ts';
+import { chooseCycles } from '../analysis/cycleChoice.ts';
 import type { InputSummary } from '../pipeline/runReplay.ts';
 
 export const REPORT_SCHEMA = 'lockreplay/report@1';
@@ -56,7 +57,11 @@ export interface ReplayResult {
 
 export function buildResult(r: Replayer, inputs: InputSummary[], decode: DecodeStats, warnings: Warnings): ReplayResult {
   const findings: Finding[] = [];
-  for (const c of r.graph.cycles) findings.push(judgeCycle(r, inputs, c));
+  const cycles = chooseCycles(r);
+  for (const { cycle, judgement } of cycles.chosen) findings.push(judgeCycle(r, inputs, cycle, judgement));
+  if (cycles.limitHits) {
+    warnings.add('cycle-limit', -1, 0, `the cycle search through ${cycles.limitHits} closing dependenc${cycles.limitHits === 1 ? 'y' : 'ies'} stopped at its limit`, cycles.limitHits);
+  }
   for (const rc of r.recursions) {
     const f = judgeRecursion(r, inputs, rc);
     if (f) findings.push(f);

@@ -94,7 +94,7 @@ export async function runCase(format: TraceFormat, c: CaseResult & { r: () => nu
   };
   const strings = new GlobalStrings();
   const remap = new LocalRemap(strings);
-  const replayer = replay ? new Replayer(strings, { ...DEFAULT_REPLAY_OPTIONS, maxDepth: 64, maxCycles: 200 }) : undefined;
+  const replayer = replay ? new Replayer(strings, { ...DEFAULT_REPLAY_OPTIONS, maxDepth: 64 }) : undefined;
   const warnings = new Warnings();
   const stats = emptyStats();
   for await (const d of decode(ctx)) {

@@ -71,17 +71,24 @@ export function* deepContext(N: number): Generator<string> {
   for (let i = N - 1; i >= 0; i--) yield line(2 * N - i, 9, 'lock_release', addr(i), `nest_${i}`);
 }
 
-/** K classes, every ordered pair nested (a complete dependency digraph). */
-export function* cycleRich(K: number): Generator<string> {
+/**
+ * K classes, every ordered pair nested (a complete dependency digraph); with
+ * `gated`, every pair is nested inside one instance of a gate lock, so every
+ * cycle is benign and the search for a deadlock among them never ends early.
+ */
+export function* cycleRich(K: number, gated = false): Generator<string> {
   yield HEADER;
   let n = 0;
+  const gate = addr(K);
   for (let a = 0; a < K; a++) {
     for (let b = 0; b < K; b++) {
       if (a === b) continue;
+      if (gated) yield line(n++, 11, 'lock_acquire', gate, 'gate');
       yield line(n++, 11, 'lock_acquire', addr(a), `c${a}`);
       yield line(n++, 11, 'lock_acquire', addr(b), `c${b}`);
       yield line(n++, 11, 'lock_release', addr(b), `c${b}`);
       yield line(n++, 11, 'lock_release', addr(a), `c${a}`);
+      if (gated) yield line(n++, 11, 'lock_release', gate, 'gate');
     }
   }
 }

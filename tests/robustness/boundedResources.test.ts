@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_REPLAY_OPTIONS } from '../../src/replay/replayer.ts';
 import { EVIDENCE_HELD } from '../../src/graph/evidence.ts';
 import { HEADER } from '../fuzz/traceGen.ts';
+import { chooseCycles } from '../../src/analysis/cycleChoice.ts';
+import { replayText } from '../helpers/miniTrace.ts';
 import { chunksOf, cycleRich, deepContext, distinctNames, giantLine, line, replayStream } from '../fuzz/streams.ts';
 import { assertCleanStderr, runCli } from './cli.ts';
 
@@ -80,20 +82,29 @@ describe('bounded resources', () => {
     }
   });
 
-  it('a cycle-rich graph (60 classes nested in both orders) stops enumerating cycles at the limit and says so', async () => {
+  it('a cycle-rich graph (60 classes nested in both orders) gives one cycle per closing dependency, the shortest', async () => {
     const K = 60;
-    const maxCycles = 2000;
-    const r = await replayStream(chunksOf(cycleRich(K)), { maxCycles });
-    expect(r.replayer.graph.size).toBe(K * (K - 1));
-    expect(r.replayer.graph.cycleLimitHits).toBeGreaterThan(0);
-    expect(r.replayer.graph.cycles.length).toBeLessThanOrEqual(maxCycles);
-    expect(r.replayer.graph.cycles.length).toBeGreaterThan(0);
+    const r = await replayStream(chunksOf(cycleRich(K)));
+    const g = r.replayer.graph;
+    expect(g.size).toBe(K * (K - 1));
+    // b -> a closes the cycle a -> b -> a for every pair: half the dependencies
+    expect(g.closing.length).toBe((K * (K - 1)) / 2);
+    const { chosen, limitHits } = chooseCycles(r.replayer);
+    expect(chosen.length).toBe(g.closing.length);
+    expect(chosen.every((c) => c.cycle.edges.length === 2 && c.judgement.verdict === 'deadlock')).toBe(true);
+    expect(limitHits).toBe(0);
   });
 
-  // Replayer.finish() turns the graph's cycleLimitHits into the 'cycle-limit' warning.
-  it('a cycle-rich graph reports the cycle-limit warning', async () => {
-    const r = await replayStream(chunksOf(cycleRich(20)), { maxCycles: 50 });
-    expect(r.replayer.graph.cycleLimitHits).toBeGreaterThan(0);
-    expect(r.warnings.count('cycle-limit')).toBeGreaterThan(0);
+  it('where every cycle is benign (one gate around all), the search for a deadlock stops at its limit and says so', async () => {
+    const K = 20;
+    const gen = [...cycleRich(K, true)];
+    const r = await replayStream(chunksOf(gen));
+    const { chosen, limitHits } = chooseCycles(r.replayer);
+    expect(chosen.length).toBe(r.replayer.graph.closing.length);
+    expect(chosen.every((c) => c.judgement.verdict === 'benign')).toBe(true);
+    expect(limitHits).toBeGreaterThan(0);
+    // ... and the report carries it as the 'cycle-limit' warning, counted per closing dependency.
+    const result = await replayText(gen.join('\n') + '\n');
+    expect(result.warnings.find((w) => w.kind === 'cycle-limit')?.count).toBe(limitHits);
   });
 });
