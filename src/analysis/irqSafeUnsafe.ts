@@ -36,10 +36,19 @@ interface Hit {
   unsafeBit: number;
 }
 
-/** Every (safe, unsafe) pair lockdep would report, one finding per pair (hardirq first). */
+/**
+ * Every (safe, unsafe) pair lockdep would report, one finding per pair
+ * (hardirq first). Pairs that need a dependency of uncertain state are grouped
+ * by the last-recorded dependency of their path, as lockdep checks each new
+ * dependency once (check_irq_usage() from check_prev_add()): after a lossy
+ * capture, one stale dependency can join dozens of irq-safe classes to dozens
+ * of unsafe ones, and one finding per pair would bury the report.
+ */
 export function findIrqSafeUnsafe(r: Replayer, inputs: InputInfo[]): Finding[] {
   const out: Finding[] = [];
   const seen = new Set<string>();
+  /** Unverified findings by the last-recorded dependency of their path, and the other pairs through it. */
+  const byLast = new Map<number, { f: Finding; others: string[] }>();
   const usage = r.usage;
   const n = usage.bits.length;
   // Read kinds per dependency, computed once: bit0 = prev shared/recursive (S*), bit1 = next recursive (*R).
@@ -64,13 +73,33 @@ export function findIrqSafeUnsafe(r: Replayer, inputs: InputInfo[]): Finding[] {
           const key = `${safe},${unsafe}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          out.push(finding(r, inputs, st, safe, unsafe, h, clean));
+          if (clean) {
+            out.push(finding(r, inputs, st, safe, unsafe, h, true));
+            continue;
+          }
+          const last = Math.max(...h.path);
+          const group = byLast.get(last);
+          if (group) group.others.push(`${r.classes.displayName(safe)} -> ${r.classes.displayName(unsafe)} (${st.name})`);
+          else byLast.set(last, { f: finding(r, inputs, st, safe, unsafe, h, false), others: [] });
         }
       }
     }
   }
+  for (const { f, others } of byLast.values()) {
+    if (others.length) {
+      const shown = others.slice(0, MORE_PAIRS_SHOWN).join(', ');
+      (f.caveats ??= []).push(
+        `${others.length} more irq-safe -> irq-unsafe pair${others.length === 1 ? '' : 's'} through the same last-recorded dependency: ` +
+          shown + (others.length > MORE_PAIRS_SHOWN ? `, ... (${others.length - MORE_PAIRS_SHOWN} more)` : ''),
+      );
+    }
+    out.push(f);
+  }
   return out;
 }
+
+/** Other pairs of a grouped unverified finding named in its caveat. */
+const MORE_PAIRS_SHOWN = 8;
 
 /**
  * Breadth-first over (class, "arrived by a recursive-read acquisition") from

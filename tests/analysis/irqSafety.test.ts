@@ -106,6 +106,37 @@ describe('irq-safe -> irq-unsafe (check_irq_usage())', () => {
     expect(f.reason).toMatch(/safe_lock -> mid_lock/);
   });
 
+  /** safe_a and safe_b (hardirq-safe) both nest mid_lock; mid_lock -> unsafe_lock, recorded last, maybe after a loss. */
+  function twoSafeOneBridge(lossBeforeBridge: boolean): MiniTrace {
+    const t = new MiniTrace();
+    t.touch(irq, 'safe_a').touch(irq, 'safe_b');
+    t.acq(kt, 'safe_a').acq(kt, 'mid_lock').rel(kt, 'mid_lock').rel(kt, 'safe_a');
+    t.acq(kt, 'safe_b').acq(kt, 'mid_lock').rel(kt, 'mid_lock').rel(kt, 'safe_b');
+    t.acq(kt, 'mid_lock');
+    if (lossBeforeBridge) t.raw('CPU:1 [LOST 3 EVENTS]');
+    t.acq(kt, 'unsafe_lock').rel(kt, 'unsafe_lock').rel(kt, 'mid_lock');
+    t.touch(other, 'unsafe_lock');
+    return t;
+  }
+
+  it('unverified pairs through one last-recorded dependency are one finding that names the other pairs', async () => {
+    const found = findingsOf(await replay(twoSafeOneBridge(true)), 'irq-safe-unsafe');
+    expect(found).toHaveLength(1);
+    expect(found[0].verdict).toBe('unverified');
+    expect(found[0].classes).toEqual(['safe_a', 'unsafe_lock']);
+    expect(found[0].caveats).toEqual([
+      '1 more irq-safe -> irq-unsafe pair through the same last-recorded dependency: safe_b -> unsafe_lock (HARDIRQ)',
+    ]);
+  });
+
+  it('certain pairs are one finding each, even through one dependency', async () => {
+    const found = findingsOf(await replay(twoSafeOneBridge(false)), 'irq-safe-unsafe');
+    expect(found.map((f) => [f.classes, f.verdict])).toEqual([
+      [['safe_a', 'unsafe_lock'], 'deadlock'],
+      [['safe_b', 'unsafe_lock'], 'deadlock'],
+    ]);
+  });
+
   it('SOFTIRQ: taken in softirq and with BH enabled elsewhere', async () => {
     const t = new MiniTrace();
     t.touch(task('ksoftirqd/0', 12, 0, '..s1.'), 'sirq_lock');
