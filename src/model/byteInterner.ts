@@ -64,20 +64,28 @@ export class ByteInterner {
     const len = end - start;
     if (id <= 0 || id >= this.count || this.lengths[id] !== len) return false;
     const off = this.offsets[id];
-    if (buf !== this.viewOf) {
+    let v: DataView;
+    if (buf === this.viewOf) v = this.view;
+    else if (buf === this.otherViewOf) v = this.otherView;
+    else {
+      // Two views: trace.dat interleaves the records of two CPUs' buffers, and a new view per switch would allocate.
+      this.otherViewOf = this.viewOf;
+      this.otherView = this.view;
       this.viewOf = buf;
-      this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      v = this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     }
-    const a = this.arenaView, v = this.view;
+    const a = this.arenaView;
     let j = 0;
     for (const last = len - 4; j <= last; j += 4) if (a.getInt32(off + j) !== v.getInt32(start + j)) return false;
     const arena = this.arena;
     while (j < len && arena[off + j] === buf[start + j]) j++;
     return j === len;
   }
-  /** 4-byte comparisons in matches(): views of the arena and of the last buffer asked about. */
+  /** 4-byte comparisons in matches(): views of the arena and of the last two buffers asked about. */
   private viewOf: Uint8Array | undefined;
   private view: DataView = new DataView(new ArrayBuffer(0));
+  private otherViewOf: Uint8Array | undefined;
+  private otherView: DataView = this.view;
   private arenaView: DataView = new DataView(this.arena.buffer);
 
   /** Interns a JS string (slow path, for synthetic events and tests). */

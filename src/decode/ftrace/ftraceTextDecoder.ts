@@ -17,6 +17,7 @@ import { Warnings } from '../warnings.ts';
 import { emptyStats, type DecodedFrame } from '../decoder.ts';
 import { eventKindOf, parseBody } from '../eventBodies.ts';
 import { isCutOffLastLine } from '../cutOffLine.ts';
+import { NameByAddress } from '../../model/nameByAddress.ts';
 import { newLineFields, parseContext, parseFlags, parseFtraceLine, type LineFields } from './ftraceLine.ts';
 
 // Module-local constants for the per-byte code: V8 reads an imported binding
@@ -85,7 +86,7 @@ export class FtraceTextDecoder {
   /** Column of the timestamp's ": " in the last line that had to search for it. */
   private colonCol = 0;
   /** Fast-path guesses, always confirmed byte by byte: the name last seen at an address ID, the comm last seen for a pid. */
-  private nameByAddr: Uint32Array;
+  private readonly nameByAddr = new NameByAddress();
   private readonly commPid: Int32Array;
   private readonly commId: Uint32Array;
   /** Lower-case hex addresses by value: [lo, hi, digits | "0x" bit, string ID] per slot (key -1: empty). */
@@ -102,7 +103,6 @@ export class FtraceTextDecoder {
     this.strings = new ByteInterner();
     this.builder = new BatchBuilder(batchCapacity);
     this.f = newLineFields();
-    this.nameByAddr = new Uint32Array(1 << 14);
     this.commPid = new Int32Array(COMM_SLOTS).fill(-1);
     this.commId = new Uint32Array(COMM_SLOTS);
     this.addrCache = new Int32Array(ADDR_SLOTS * 4).fill(-1);
@@ -438,13 +438,7 @@ export class FtraceTextDecoder {
     } else {
       addr = strings.intern(b, a, ae);
     }
-    let names = this.nameByAddr;
-    let name = addr < names.length ? names[addr] : 0;
-    if (name === 0 || !strings.matches(name, b, p, e)) {
-      name = strings.intern(b, p, e);
-      if (addr >= names.length) names = this.growNameByAddr(addr);
-      names[addr] = name;
-    }
+    const name = this.nameByAddr.intern(strings, addr, b, p, e);
     out.addr[idx] = addr;
     out.lockFlags[idx] = flags;
     out.name[idx] = name;
@@ -511,14 +505,6 @@ export class FtraceTextDecoder {
       warnings.add('hashed-pointer-unready', this.input, line);
     }
     if (f.irq & IrqBits.NoFlags && kind === EventKind.Acquire) warnings.add('no-flags-column', this.input, line);
-  }
-
-  private growNameByAddr(id: number): Uint32Array {
-    let n = this.nameByAddr.length;
-    while (n <= id) n *= 2;
-    const a = new Uint32Array(n);
-    a.set(this.nameByAddr);
-    return (this.nameByAddr = a);
   }
 
   private instanceOk(buf: Uint8Array, f: ReturnType<typeof newLineFields>): boolean {

@@ -15,6 +15,7 @@ import type { CpuRingBuffer } from './cpuRingBuffer.ts';
 import type { EventLayouts } from './eventLayouts.ts';
 import type { Kallsyms } from './kallsyms.ts';
 import { PointerIds } from './pointerIds.ts';
+import { NameByAddress } from '../../model/nameByAddress.ts';
 import { UNKNOWN_COMM } from './savedCmdlines.ts';
 
 /** common_flags (include/linux/trace_events.h: enum trace_flag_type) → IrqBits. */
@@ -38,6 +39,7 @@ const PID_ARRAY = 1 << 22;
 
 export class RecordDecoder {
   private readonly pointers: PointerIds;
+  private readonly nameByAddr = new NameByAddress();
   private readonly funcIds = new Map<number, Map<number, number>>();
   private commIds = new Int32Array(1024).fill(-1);
   private readonly otherCommIds = new Map<number, number>();
@@ -88,9 +90,9 @@ export class RecordDecoder {
         if (end > len) ok = false;
         else {
           while (end > off && s.buf[r + end - 1] === 0) end--;
-          const id = this.strings.intern(s.buf, r + off, r + end);
-          if (kind === EventKind.WqQueue) out.aux[i] = id;
-          else out.name[i] = id;
+          if (kind === EventKind.WqQueue) out.aux[i] = this.strings.intern(s.buf, r + off, r + end);
+          else if (ao >= 0) out.name[i] = this.nameByAddr.intern(this.strings, out.addr[i], s.buf, r + off, r + end);
+          else out.name[i] = this.strings.intern(s.buf, r + off, r + end);
         }
       }
     }
