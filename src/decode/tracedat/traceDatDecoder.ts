@@ -26,6 +26,9 @@ import { RecordDecoder } from './recordDecoder.ts';
 import { parseSavedCmdlines } from './savedCmdlines.ts';
 import { readTraceDatMeta, type BufferInstance } from './traceDatMeta.ts';
 
+/** Events in the first frame; each next one doubles, up to eventsPerFrame(). */
+const FIRST_FRAME_EVENTS = 2048;
+
 /** Events per batch at the default 4 MiB frame: ~64K; smaller frames give smaller batches. */
 export function eventsPerFrame(frameBytes: number): number {
   return Math.max(1, Math.min(65536, Math.floor(frameBytes / 64)));
@@ -86,7 +89,10 @@ export class TraceDatDecoder {
   /** The next frame, or undefined after the last one. */
   next(): DecodedFrame | undefined {
     if (this.ended) return undefined;
-    const { merge, records, out, input, perFrame } = this;
+    const { merge, records, out, input } = this;
+    // The first frames are small, so the replay starts while the decoder (often a worker still
+    // compiling its code) makes the next ones; then they double up to the full size.
+    const perFrame = Math.min(this.perFrame, FIRST_FRAME_EVENTS << this.seq);
     if (merge && records) {
       while (out.length < perFrame && merge.next()) {
         const item = merge.item;
