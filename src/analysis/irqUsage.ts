@@ -71,13 +71,17 @@ export class IrqUsage {
     return m;
   }
 
-  /** Sets the bits; returns true when a bit was new (the caller then builds evidence). */
-  mark(cls: number, m: number, evidence: () => Evidence): void {
+  /** True when marking `m` on the class would set a bit it does not have yet (then mark() it, with evidence). */
+  isNew(cls: number, m: number): boolean {
+    return (m & ~(this.bits[cls] ?? 0)) !== 0;
+  }
+
+  /** Sets the bits; `ev` is kept for the ones that are new. Callers ask isNew() first, so evidence is built only then. */
+  mark(cls: number, m: number, ev: Evidence): void {
     while (this.bits.length <= cls) this.bits.push(0);
     const old = this.bits[cls];
     const fresh = m & ~old;
     if (!fresh) return;
-    const ev = evidence();
     for (let bit = 0; bit < 8; bit++) {
       if (!(fresh & (1 << bit))) continue;
       this.firstSet.set(cls * 8 + bit, ev);

@@ -13,7 +13,16 @@
  */
 import type { Evidence } from './evidence.ts';
 
+/** DependencyGraph.needs: what the caller of observe() must supply. */
+export const NEEDS_EVIDENCE = 1;
+export const NEEDS_GATES = 2;
+/** Placeholders between observe() and setEvidence()/seeGates() of a new dependency. */
+const NO_EVIDENCE = {} as Evidence;
+const NEW_GATES: number[] = [];
+
 export class DependencyGraph {
+  /** Set by observe(): NEEDS_EVIDENCE | NEEDS_GATES. */
+  needs = 0;
   readonly from: number[] = [];
   readonly to: number[] = [];
   readonly count: number[] = [];
@@ -54,11 +63,13 @@ export class DependencyGraph {
   }
 
   /**
-   * Records one observation of from -> to. `makeEvidence` is called only when
-   * evidence is needed (a new dependency, or its first clean observation).
-   * Returns the dependency ID.
+   * Records one observation of from -> to and returns the dependency ID. What
+   * the caller must then supply is in `needs` (no closure per observation):
+   * NEEDS_EVIDENCE -> setEvidence() (a new dependency, or its first clean
+   * observation), NEEDS_GATES -> seeGates() (a new dependency, or one that still
+   * has gate candidates to narrow).
    */
-  observe(from: number, to: number, combo: number, clean: boolean, makeEvidence: () => Evidence, gatePairs: () => number[]): number {
+  observe(from: number, to: number, combo: number, clean: boolean): number {
     const key = from * 0x4000000 + to;
     let e = this.index.get(key);
     if (e === undefined) {
@@ -69,26 +80,33 @@ export class DependencyGraph {
       this.count.push(1);
       this.cleanCount.push(clean ? 1 : 0);
       this.combos.push(1 << combo);
-      const ev = makeEvidence();
-      this.first.push(ev);
-      this.firstClean.push(clean ? ev : undefined);
-      const g = gatePairs();
-      this.gates.push(g.length ? g : null);
+      this.first.push(NO_EVIDENCE);
+      this.firstClean.push(undefined);
+      this.gates.push(NEW_GATES);
       (this.out[from] ??= []).push(e);
       (this.inn[to] ??= []).push(e);
       this.checkNewEdge(e);
+      this.needs = NEEDS_EVIDENCE | NEEDS_GATES;
       return e;
     }
     this.count[e]++;
     this.combos[e] |= 1 << combo;
-    if (clean && this.cleanCount[e]++ === 0) this.firstClean[e] = makeEvidence();
-    const g = this.gates[e];
-    if (g !== null) {
-      const now = gatePairs();
-      // The same (shared, never mutated) candidate list as before: nothing to narrow.
-      if (now !== g) this.narrowGates(e, g, now);
-    }
+    this.needs = (clean && this.cleanCount[e]++ === 0 ? NEEDS_EVIDENCE : 0) | (this.gates[e] !== null ? NEEDS_GATES : 0);
     return e;
+  }
+
+  /** The evidence observe() asked for: the dependency's first, and its first clean one when this observation was clean. */
+  setEvidence(e: number, ev: Evidence): void {
+    if (this.first[e] === NO_EVIDENCE) this.first[e] = ev;
+    if (this.cleanCount[e] > 0 && this.firstClean[e] === undefined) this.firstClean[e] = ev;
+  }
+
+  /** The (class, instance) pairs held at this observation (observe() asked for them): the gate candidates narrow to them. */
+  seeGates(e: number, now: number[]): void {
+    const g = this.gates[e];
+    if (g === NEW_GATES) this.gates[e] = now.length ? now : null;
+    // The same (shared, never mutated) candidate list as before: nothing to narrow.
+    else if (g !== null && now !== g) this.narrowGates(e, g, now);
   }
 
   /** A repeat observation known from the chain cache: same stack, so only the counters move. */

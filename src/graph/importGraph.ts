@@ -104,7 +104,8 @@ export function importGraph(g: GraphFile, opts: ReplayOptions = DEFAULT_REPLAY_O
     const gates: number[] = [];
     for (const x of d.gates) gates.push(classOf(x.class), strings.intern(x.instance));
     const lowest = 31 - Math.clz32(d.combos & -d.combos);
-    const e = graph.observe(from, to, lowest, false, () => first, () => gates);
+    const e = graph.observe(from, to, lowest, false);
+    graph.setEvidence(e, first);
     graph.count[e] = d.count;
     graph.cleanCount[e] = d.clean;
     graph.combos[e] = d.combos;

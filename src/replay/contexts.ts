@@ -11,6 +11,8 @@ import { HeldStack } from './heldStack.ts';
 export const ContextKind = { Task: 0, Idle: 1, Softirq: 2, Hardirq: 3 } as const;
 export type ContextKind = (typeof ContextKind)[keyof typeof ContextKind];
 const KIND_NAMES = ['task', 'idle', 'softirq', 'hardirq'];
+/** pids below this (pid_max is at most 2^22) find their context in an array. */
+const DENSE_PIDS = 1 << 22;
 
 export class Contexts {
   private ids = new Map<number, number>();
@@ -27,8 +29,29 @@ export class Contexts {
     return this.kind.length;
   }
 
+  /** Task contexts by pid, for pids below DENSE_PIDS (every event asks; a Map lookup each was measurable). */
+  private taskByPid = new Int32Array(1024).fill(-1);
+
   /** Dense ID of a context, created on first use. */
   id(kind: ContextKind, owner: number): number {
+    if (kind === ContextKind.Task && owner >= 0 && owner < DENSE_PIDS) {
+      if (owner < this.taskByPid.length) {
+        const t = this.taskByPid[owner];
+        if (t >= 0) return t;
+      } else {
+        let n = this.taskByPid.length;
+        while (n <= owner) n *= 2;
+        const a = new Int32Array(n).fill(-1);
+        a.set(this.taskByPid);
+        this.taskByPid = a;
+      }
+      return (this.taskByPid[owner] = this.create(kind, owner));
+    }
+    return this.create(kind, owner);
+  }
+
+  /** The context of (kind, owner) from the Map, created if new. */
+  private create(kind: ContextKind, owner: number): number {
     const key = kind === ContextKind.Task ? owner : -(owner * 3 + kind);
     let id = this.ids.get(key);
     if (id === undefined) {

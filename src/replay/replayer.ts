@@ -13,7 +13,7 @@ import { LockClasses, MAX_SUBCLASSES, type WorkqueueModel } from '../analysis/lo
 import { IrqUsage, Usage } from '../analysis/irqUsage.ts';
 import { WorkqueueTracker } from '../analysis/workqueues.ts';
 import { CapacityTracker } from '../analysis/capacity.ts';
-import { DependencyGraph } from '../graph/dependencyGraph.ts';
+import { DependencyGraph, NEEDS_EVIDENCE, NEEDS_GATES } from '../graph/dependencyGraph.ts';
 import { heldFrom, type Evidence } from '../graph/evidence.ts';
 import { ContextKind, Contexts } from './contexts.ts';
 import { HeldFlags, NO_PENDING, type HeldStack } from './heldStack.ts';
@@ -85,7 +85,7 @@ export class Replayer {
   readonly recursions: RecursionCandidate[] = [];
   /** Shared workqueue model: the map instances each dependency into a `(wq_completion)` class was recorded on. */
   readonly wqEdgeInstances = new Map<number, Set<number>>();
-  private readonly recursionKeys = new Set<string>();
+  private readonly recursionKeys = new Set<number>();
   readonly chainCache = new ChainCache();
   private readonly snapshots = new HeldSnapshots();
   /** Acquisitions whose lock_acquire was lost: recovered and inferred ones. */
@@ -283,7 +283,7 @@ export class Replayer {
 
     if (validated && !recovered) {
       const m = IrqUsage.bitsFor(irq, isTry, isRead);
-      if (m) this.usage.mark(cls, m, () => this.evidence(st));
+      if (m && this.usage.isNew(cls, m)) this.usage.mark(cls, m, this.evidence(st));
     }
 
     if (validated && !isTry) {
@@ -321,13 +321,15 @@ export class Replayer {
     const parent = st.chain[depth - 1];
     const key = chainHash(parent, cls, inst, flags | (irq & IrqBits.NoFlags ? 0x80 : 0));
     this.counters.chainLookups++;
-    const cached = this.chainCache.get(key);
-    if (cached !== undefined) {
+    const cache = this.chainCache;
+    const at = cache.get(key);
+    if (at >= 0) {
       this.counters.chainHits++;
-      for (let k = 0; k < cached.length; k += 3) this.graph.bump(cached[k], cached[k + 1], cached[k + 2] === 1);
+      const pool = cache.pool;
+      for (let k = at + 1, end = at + 1 + 3 * pool[at]; k < end; k += 3) this.graph.bump(pool[k], pool[k + 1], pool[k + 2] === 1);
       return;
     }
-    const record: number[] = [];
+    cache.begin();
     for (let k = depth - 1; k >= 0; k--) {
       const pf = st.flags[k];
       if (pf & HeldFlags.Unvalidated) continue;
@@ -336,10 +338,12 @@ export class Replayer {
         const prevRaw = !(pf & HeldFlags.Read) ? RawRead.Write : pf & HeldFlags.ReadInIrq ? RawRead.ReadIrq : RawRead.ReadTask;
         const combo = comboOf(prevRaw, rawRead);
         const clean = !((pf | flags) & HeldFlags.Uncertain);
-        const kk = k;
-        const e = this.graph.observe(prev, cls, combo, clean, () => this.evidence(st, depth, !clean), () => this.snapshots.gatePairs(st, kk));
+        const g = this.graph;
+        const e = g.observe(prev, cls, combo, clean);
+        if (g.needs & NEEDS_EVIDENCE) g.setEvidence(e, this.evidence(st, depth, !clean));
+        if (g.needs & NEEDS_GATES) g.seeGates(e, this.snapshots.gatePairs(st, k));
         this.capacity.onDependency(this.graph.size, this.b.input, this.b.pos[this.row]);
-        record.push(e, combo, clean ? 1 : 0);
+        cache.add(e, combo, clean);
         if (this.opts.wqModel === 'shared' && this.workqueues.isWqMapName(this.classes.nameId[cls])) {
           let s = this.wqEdgeInstances.get(e);
           if (!s) this.wqEdgeInstances.set(e, (s = new Set()));
@@ -348,7 +352,7 @@ export class Replayer {
       }
       if (!(pf & HeldFlags.Try)) break;
     }
-    this.chainCache.set(key, record);
+    cache.commit(key);
     this.capacity.onChain(this.chainCache.size, this.b.input, this.b.pos[this.row]);
   }
 
@@ -370,7 +374,7 @@ export class Replayer {
       if (!(f & HeldFlags.EnablePending) || f & (HeldFlags.Uncertain | HeldFlags.Unvalidated)) continue;
       const cls = st.cls[k];
       const bits = f & HeldFlags.Read ? readVariant(m) : m;
-      if ((this.usage.usage(cls) & bits) !== bits) this.usage.mark(cls, bits, () => this.evidence(st));
+      if (this.usage.isNew(cls, bits)) this.usage.mark(cls, bits, this.evidence(st));
       if ((m & ENABLED_ALL) === ENABLED_ALL) st.flags[k] = f & ~HeldFlags.EnablePending;
       else if (still === NO_PENDING) still = k;
     }
@@ -382,7 +386,8 @@ export class Replayer {
     const prevRaw = !(pf & HeldFlags.Read) ? RawRead.Write : pf & HeldFlags.ReadInIrq ? RawRead.ReadIrq : RawRead.ReadTask;
     // Read after read may be allowed (recursive read); judged with the whole capture. Only distinct cases are kept.
     const uncertain = (pf & HeldFlags.Uncertain) !== 0;
-    const key = `${cls},${prevRaw},${nextRaw},${uncertain ? 1 : 0},${crossContext ? 1 : 0}`;
+    // (class, prev read kind, next read kind, uncertain, cross-context); read kinds are 0..2
+    const key = cls * 64 + prevRaw * 16 + nextRaw * 4 + (uncertain ? 2 : 0) + (crossContext ? 1 : 0);
     if (prevRaw === RawRead.Write || nextRaw === RawRead.Write) {
       this.warnings.add('duplicate-acquire', this.b.input, this.b.pos[this.row], this.classes.displayName(cls));
     }
@@ -513,7 +518,9 @@ export class Replayer {
     const ev = this.evidence(st, st.depth, true);
     ev.held = [...ev.held, outer];
     ev.inferred = releaseOrderInference(names.displayName(outer), names.displayName(inner));
-    this.graph.observe(outer, inner, comboOf(RawRead.Write, RawRead.Write), false, () => ev, () => []);
+    const e = this.graph.observe(outer, inner, comboOf(RawRead.Write, RawRead.Write), false);
+    this.graph.setEvidence(e, ev);
+    this.graph.seeGates(e, []);
   }
 
   // ----------------------------------------------------------- pseudo-locks
@@ -582,7 +589,9 @@ export class Replayer {
     // Any task may have run on that CPU during the loss (migrations are lost too): every held
     // entry may have lost its release. Conservative, so a loss never yields a plain deadlock.
     for (let ctx = 0; ctx < c.count; ctx++) c.stacks[ctx].markAllUncertain();
-    this.chainCache.clear();
+    // The chain cache stays: a chain's key covers every held entry's flags, Uncertain included
+    // (markAllUncertain() rechains), so a cached record (dependencies, combos, clean) is still what
+    // walking that chain would give, as lookup_chain_cache_add() relies on the chain_key alone.
   }
 
   /**
@@ -595,6 +604,8 @@ export class Replayer {
     const c = this.contexts;
     for (let ctx = 0; ctx < c.count; ctx++) c.stacks[ctx].markAllUncertain();
     this.graph.resetClean();
+    // Records say "clean" for chains whose dependencies resetClean() just made unclean, and a hit
+    // would count them clean without their first clean evidence: forget them.
     this.chainCache.clear();
   }
 
