@@ -24,7 +24,7 @@ import { cycleVerdict, type CycleJudgement } from './verdicts.ts';
 /** Cycles weighed per closing dependency and step. */
 const CANDIDATES = 64;
 /** Walk steps per closing dependency and step (simple paths can be exponential in number). */
-const STEP_BUDGET = 100_000;
+const STEP_BUDGET = 20_000;
 
 export interface ChosenCycle {
   cycle: CycleRecord;
