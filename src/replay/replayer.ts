@@ -412,18 +412,19 @@ export class Replayer {
    */
   private checkInterruptedRecursion(nameId: number, inst: number, cls: number, rawRead: number): void {
     const b = this.b, i = this.row, cpu = b.cpu[i], pid = b.pid[i], irq = b.irq[i];
-    const under: number[] = [];
-    if (irq & IrqBits.Hardirq && irq & IrqBits.Softirq) under.push(this.softCtx[cpu]);
-    under.push(pid === 0 ? this.contexts.peek(ContextKind.Idle, cpu) : this.contexts.peek(ContextKind.Task, pid));
-    for (const u of under) {
-      if (u === undefined || u < 0) continue;
-      const st = this.contexts.stacks[u];
-      const k = st.find(inst, nameId);
-      if (k >= 0 && this.classes.base[st.cls[k]] === this.classes.base[cls]) {
-        this.recordRecursion(st, k, st.cls[k], rawRead, true);
-        return;
-      }
-    }
+    // The softirq a hardirq interrupted (if any), then the task (or idle) under both.
+    if (irq & IrqBits.Hardirq && irq & IrqBits.Softirq && this.interruptedHolds(this.softCtx[cpu], nameId, inst, cls, rawRead)) return;
+    this.interruptedHolds(pid === 0 ? this.contexts.peek(ContextKind.Idle, cpu) : this.contexts.peek(ContextKind.Task, pid), nameId, inst, cls, rawRead);
+  }
+
+  /** Records the recursion if context `ctx` (-1: none) holds this very instance of the class; true if it did. */
+  private interruptedHolds(ctx: number, nameId: number, inst: number, cls: number, rawRead: number): boolean {
+    if (ctx === undefined || ctx < 0) return false;
+    const st = this.contexts.stacks[ctx];
+    const k = st.find(inst, nameId);
+    if (k < 0 || this.classes.base[st.cls[k]] !== this.classes.base[cls]) return false;
+    this.recordRecursion(st, k, st.cls[k], rawRead, true);
+    return true;
   }
 
   // ---------------------------------------------------------------- release
