@@ -41,7 +41,7 @@ export class DependencyGraph {
   private readonly inn: number[][] = [];
   /** Dependencies whose addition closed a cycle (check_noncircular() found a path back), in recording order. */
   readonly closing: number[] = [];
-  /** Breadth-first scratch of closesCycle(): a class is visited when its stamp is the current search's. */
+  /** Breadth-first scratch of reaches(): a class is visited when its stamp is the current search's. */
   private visitStamp = new Int32Array(64);
   private stamp = 0;
   private queue = new Int32Array(64);
