@@ -18,7 +18,7 @@
  * a search stops early it is counted ('cycle-limit').
  */
 import type { Replayer } from '../replay/replayer.ts';
-import { cyclesClosedBy, type CycleRecord, type CyclePathSearch } from '../graph/cyclePaths.ts';
+import { CyclePathScratch, cyclesClosedBy, type CycleRecord, type CyclePathSearch } from '../graph/cyclePaths.ts';
 import { cycleVerdict, type CycleJudgement } from './verdicts.ts';
 
 /** Cycles weighed per closing dependency and step. */
@@ -43,12 +43,13 @@ export function chooseCycles(r: Replayer): CycleChoices {
   let limitHits = 0;
   const canProve = (e: number) => g.cleanCount[e] > 0 && !g.first[e].noContext;
   const any = () => true;
+  const scratch = new CyclePathScratch();
   for (const e of g.closing) {
     const search: CyclePathSearch = { truncated: false };
-    let pick = canProve(e) ? firstJudged(r, e, canProve, search, (v) => v === 'deadlock') : undefined;
+    let pick = canProve(e) ? firstJudged(r, e, canProve, search, scratch, (v) => v === 'deadlock') : undefined;
     if (!pick) {
       const fallback: { first?: ChosenCycle } = {};
-      pick = firstJudged(r, e, any, search, (v) => v !== 'benign', fallback) ?? fallback.first;
+      pick = firstJudged(r, e, any, search, scratch, (v) => v !== 'benign', fallback) ?? fallback.first;
     }
     if (search.truncated) limitHits++;
     if (pick) chosen.push(pick);
@@ -61,11 +62,12 @@ export function chooseCycles(r: Replayer): CycleChoices {
  * wanted; the first cycle seen at all is left in `fallback.first`.
  */
 function firstJudged(
-  r: Replayer, e: number, usable: (dep: number) => boolean, search: CyclePathSearch, wanted: (v: CycleJudgement['verdict']) => boolean,
+  r: Replayer, e: number, usable: (dep: number) => boolean, search: CyclePathSearch, scratch: CyclePathScratch,
+  wanted: (v: CycleJudgement['verdict']) => boolean,
   fallback?: { first?: ChosenCycle },
 ): ChosenCycle | undefined {
   let n = 0;
-  for (const edges of cyclesClosedBy(r.graph, e, usable, STEP_BUDGET, search)) {
+  for (const edges of cyclesClosedBy(r.graph, e, usable, STEP_BUDGET, search, scratch)) {
     const cycle = canonicalCycle(r, edges, e);
     const judgement = cycleVerdict(r, cycle);
     if (fallback && !fallback.first) fallback.first = { cycle, judgement };

@@ -50,6 +50,11 @@ export class DependencyGraph {
     return this.from.length;
   }
 
+  /** One more than the highest class ID with a dependency (every such class has an `out` or an `inn` slot). */
+  get classSpan(): number {
+    return Math.max(this.out.length, this.inn.length);
+  }
+
   edgeId(from: number, to: number): number {
     return this.index.get(from * 0x4000000 + to) ?? -1;
   }
@@ -145,8 +150,7 @@ export class DependencyGraph {
 
   /** Breadth-first from `src` over the dependencies so far: is `dst` reachable? No allocation per search. */
   private reaches(src: number, dst: number): boolean {
-    // Every class with a dependency has an `out` or an `inn` slot.
-    const n = Math.max(this.out.length, this.inn.length);
+    const n = this.classSpan;
     if (this.visitStamp.length < n) {
       this.visitStamp = new Int32Array(Math.max(n, this.visitStamp.length * 2));
       this.queue = new Int32Array(this.visitStamp.length);
