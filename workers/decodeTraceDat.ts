@@ -16,33 +16,50 @@ import { TraceDatDecoder } from '../src/decode/tracedat/traceDatDecoder.ts';
 import type { TraceDatResult, TraceDatTask } from '../src/decode/tracedat/parallelTraceDat.ts';
 
 let open: { key: string; file: RandomAccess; decoder: TraceDatDecoder } | undefined;
-/** The run:input decoded to its end (or failed): requests still queued for it get the end, not a restart. */
+/**
+ * The decoder of a run being opened: tasks can overlap (piscina's atomics loop
+ * starts every message it finds while the first awaits), and all of them must
+ * share the one decoder, not open one each.
+ */
+let opening: { key: string; ready: Promise<void> } | undefined;
+/** The run:input decoded to its end (or failed), and its frame count: requests still queued for it get the end, not a restart. */
 let finished = '';
+let finishedFrames = 0;
 
 function close(): void {
   open?.file.close();
   open = undefined;
 }
 
+async function openDecoder(t: TraceDatTask, key: string): Promise<void> {
+  await loadDecompressors();
+  const file = RandomAccess.reopen(t.path, t.name);
+  try {
+    open = { key, file, decoder: new TraceDatDecoder(file, t.input, t.frameBytes, t.instance) };
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+}
+
 export default async function nextFrame(t: TraceDatTask): Promise<unknown> {
   const key = `${t.run}:${t.input}`;
-  if (key === finished) return {} satisfies TraceDatResult;
+  if (key === finished) return { frames: finishedFrames } satisfies TraceDatResult;
   try {
     if (open?.key !== key) {
-      close(); // a new run or input: the old decoder will never be asked again
-      await loadDecompressors();
-      const file = RandomAccess.reopen(t.path, t.name);
-      try {
-        open = { key, file, decoder: new TraceDatDecoder(file, t.input, t.frameBytes, t.instance) };
-      } catch (e) {
-        file.close();
-        throw e;
+      if (opening?.key !== key) {
+        close(); // a new run or input: the old decoder will never be asked again
+        opening = { key, ready: openDecoder(t, key) };
       }
+      await opening.ready;
+      if (key === finished) return { frames: finishedFrames } satisfies TraceDatResult;
     }
-    const frame = open.decoder.next();
-    const result: TraceDatResult = { summary: open.decoder.summary };
+    const decoder = open!.decoder;
+    const frame = decoder.next();
+    const result: TraceDatResult = { summary: decoder.summary };
     if (!frame) {
       finished = key;
+      finishedFrames = result.frames = decoder.frames;
       close();
       return result;
     }
@@ -53,6 +70,7 @@ export default async function nextFrame(t: TraceDatTask): Promise<unknown> {
     } as unknown as ArrayBuffer);
   } catch (e) {
     finished = key;
+    finishedFrames = 0;
     close();
     if (e instanceof InputError) return { error: { input: e.input, position: e.position, detail: e.detail } } satisfies TraceDatResult;
     throw e;

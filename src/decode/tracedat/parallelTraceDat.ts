@@ -2,11 +2,12 @@
  * trace.dat decoded on a worker thread while this thread replays. The merge of
  * the per-CPU streams is one sequential pass, so one worker does all of it
  * (read, zstd, merge, record decoding, interning) with one long-lived
- * TraceDatDecoder, and the replay on the main thread overlaps with it: with two
- * frames requested ahead, the worker decodes frame n+1 while frame n is being
- * replayed. Frames come back in order (one thread, FIFO queue), and they are
- * the very frames the main-thread decoder would make, so the report is the
- * same for any --workers.
+ * TraceDatDecoder, and the replay on the main thread overlaps with it: with
+ * four frames requested ahead, the worker decodes the next ones while one is
+ * being replayed. The worker may take several requests at once (piscina's
+ * atomics loop starts every queued message) and answer them out of order, so
+ * frames are put back in order by their seq; they are the very frames the
+ * main-thread decoder would make, so the report is the same for any --workers.
  *
  * The worker opens the file by path (RandomAccess.path: the input, or the temp
  * copy of compressed/stdin input that this thread's RandomAccess owns and
@@ -23,7 +24,7 @@ import type { RandomAccess } from './randomAccess.ts';
 import type { TraceDatSummary } from './traceDatDecoder.ts';
 
 /** Frames requested ahead of the one being replayed. */
-const AHEAD = 2;
+const AHEAD = 4;
 
 export interface TraceDatTask {
   /** One pool run: a worker never resumes a decoder of another run. */
@@ -39,6 +40,8 @@ export interface TraceDatTask {
 export interface TraceDatResult {
   /** The next frame; absent after the last one. */
   frame?: DecodedFrame;
+  /** After the last frame: how many frames the run produced. */
+  frames?: number;
   summary?: TraceDatSummary;
   error?: { input: string; position: Position; detail: string };
 }
@@ -60,9 +63,19 @@ export async function* decodeTraceDatOnWorker(ctx: DecodeContext, file: RandomAc
     p.catch(() => {}); // handled when taken; avoids unhandled rejections after an early exit
     pending.push(p);
   };
+  // piscina may hand the worker several requests at once (its atomics loop reads every queued message),
+  // and their answers may then come back in another order: frames are put back in order by seq.
+  const early = new Map<number, DecodedFrame>();
+  let nextSeq = 0;
+  let total = -1;
   try {
     for (let k = 0; k < AHEAD; k++) request();
     for (;;) {
+      for (let f = early.get(nextSeq); f; f = early.get(nextSeq)) {
+        early.delete(nextSeq++);
+        yield f;
+      }
+      if (total >= 0 && nextSeq >= total) return;
       let r: TraceDatResult;
       try {
         r = await pending.shift()!;
@@ -72,9 +85,13 @@ export async function* decodeTraceDatOnWorker(ctx: DecodeContext, file: RandomAc
       }
       if (r.error) throw new InputError(r.error.input, r.error.position, r.error.detail);
       if (r.summary) Object.assign(ctx.summary, r.summary);
-      if (!r.frame) return;
-      request();
-      yield r.frame;
+      if (r.frame) {
+        early.set(r.frame.batch.seq, r.frame);
+        if (total < 0) request();
+      } else if (r.frames !== undefined) {
+        total = r.frames;
+      }
+      if (total < 0 && pending.length === 0) request();
     }
   } finally {
     // Requests still out (the ones asked ahead) must settle before the pool goes: piscina

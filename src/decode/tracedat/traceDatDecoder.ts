@@ -28,6 +28,8 @@ import { readTraceDatMeta, type BufferInstance } from './traceDatMeta.ts';
 
 /** Events in the first frame; each next one doubles, up to eventsPerFrame(). */
 const FIRST_FRAME_EVENTS = 2048;
+/** Frames that ramp up (2048 << 5 = 65536, the largest frame; and the shift must stay far from 32 bits). */
+const RAMP_FRAMES = 6;
 
 /** Events per batch at the default 4 MiB frame: ~64K; smaller frames give smaller batches. */
 export function eventsPerFrame(frameBytes: number): number {
@@ -86,13 +88,18 @@ export class TraceDatDecoder {
     this.merge = new CpuMerge(cpus.map((c) => new CpuRingBuffer(file, meta, c.cpu, c, inst.pageSize, inst.compressed)));
   }
 
+  /** Frames handed out so far (their seq are 0 .. frames - 1). */
+  get frames(): number {
+    return this.seq;
+  }
+
   /** The next frame, or undefined after the last one. */
   next(): DecodedFrame | undefined {
     if (this.ended) return undefined;
     const { merge, records, out, input } = this;
     // The first frames are small, so the replay starts while the decoder (often a worker still
     // compiling its code) makes the next ones; then they double up to the full size.
-    const perFrame = Math.min(this.perFrame, FIRST_FRAME_EVENTS << this.seq);
+    const perFrame = this.seq < RAMP_FRAMES ? Math.min(this.perFrame, FIRST_FRAME_EVENTS << this.seq) : this.perFrame;
     if (merge && records) {
       while (out.length < perFrame && merge.next()) {
         const item = merge.item;
