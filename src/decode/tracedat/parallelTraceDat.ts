@@ -54,7 +54,10 @@ export async function* decodeTraceDatOnWorker(ctx: DecodeContext, file: RandomAc
     minThreads: 1,
     maxThreads: 1,
     idleTimeout: 60_000,
-    concurrentTasksPerWorker: 1,
+    // All requests ahead go to the worker at once: with one at a time, piscina hands the next one over
+    // only when this thread's event loop has taken the previous answer, i.e. between two replayed
+    // frames, and the worker sat idle a third of the run. The worker decodes them one after another.
+    concurrentTasksPerWorker: AHEAD,
   });
   const task: TraceDatTask = { run: ++runs, input: ctx.index, path: file.path, name: file.name, frameBytes: ctx.frameBytes, instance: ctx.instance };
   const pending: Promise<TraceDatResult>[] = [];
