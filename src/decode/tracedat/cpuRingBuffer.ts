@@ -23,6 +23,8 @@ const COMMIT_MASK = (1 << 27) - 1;
 const TYPE_PADDING = 29, TYPE_TIME_EXTEND = 30, TYPE_TIME_STAMP = 31;
 const BLOCK_PAGES = 64;
 const TWO32 = 0x100000000;
+/** Compressed bytes read at once per CPU stream. */
+const READ_AHEAD = 1 << 20;
 
 export class CpuRingBuffer {
   /** Current record: timestamp (ns), payload [rec, rec+recLen) in buf, and its byte position. */
@@ -52,6 +54,10 @@ export class CpuRingBuffer {
   private p = 0; // offset of the next event header in buf
   private dataEnd = 0; // end of the current page's committed data in buf
   private pageLen = 0; // bytes of pages in buf
+  /** Compressed data read ahead: file bytes [winAt, winAt + win.length) (chunks are ~10 pages: one read each cost a syscall pair). */
+  private win: Buffer = Buffer.alloc(0);
+  private winBuf: Buffer = Buffer.alloc(0);
+  private winAt = 0;
 
   constructor(
     private readonly file: RandomAccess,
@@ -84,11 +90,11 @@ export class CpuRingBuffer {
       if (this.chunksLeft <= 0) return false;
       this.chunksLeft--;
       const at = this.next;
-      const h = this.file.read(8, at, 'chunk header');
+      const h = this.compressedBytes(at, 8, 'chunk header');
       const csize = this.little ? h.readUInt32LE(0) : h.readUInt32BE(0);
       const usize = this.little ? h.readUInt32LE(4) : h.readUInt32BE(4);
       if (at + 8 + csize > this.end) throw new InputError(this.file.name, { byte: at }, `corrupt trace.dat: chunk of ${csize} bytes runs past CPU ${this.cpu}'s data`);
-      this.buf = this.meta.decompress!(this.file.read(csize, at + 8, 'compressed chunk'), usize, at);
+      this.buf = this.meta.decompress!(this.compressedBytes(at + 8, csize, 'compressed chunk'), usize, at);
       this.bufAt = at;
       this.next = at + 8 + csize;
     } else {
@@ -107,6 +113,19 @@ export class CpuRingBuffer {
     this.pageLen = this.buf.length - (this.buf.length % this.pageSize);
     this.page = -this.pageSize;
     return true;
+  }
+
+  /** File bytes [at, at + len) of this CPU's compressed data, from the read-ahead window (valid until the next call). */
+  private compressedBytes(at: number, len: number, what: string): Buffer {
+    if (at < this.winAt || at + len > this.winAt + this.win.length) {
+      // A window of READ_AHEAD bytes (or the one chunk, if larger), never past this CPU's data.
+      const n = Math.max(len, Math.min(READ_AHEAD, this.end - at));
+      if (this.winBuf.length < n) this.winBuf = Buffer.allocUnsafe(Math.max(n, READ_AHEAD));
+      this.file.readInto(this.winBuf, 0, n, at, what);
+      this.win = this.winBuf.subarray(0, n);
+      this.winAt = at;
+    }
+    return this.win.subarray(at - this.winAt, at - this.winAt + len);
   }
 
   /** Byte position to report for buffer offset o. */
