@@ -61,6 +61,8 @@ export function renderText(r: ReplayResult): string {
     `  findings: ${r.findings.length}` +
       (r.findings.length ? ` (${[...counts].sort().map(([v, n]) => `${n} ${v}`).join(', ')})` : ''),
   );
+  const resting = restingOn(r.findings);
+  if (resting) out.push(resting);
   out.push('');
   // Every finding is printed; past UNVERIFIED_IN_FULL unverified ones (a capture with many lost events can
   // have thousands, all resting on stale held state) each gets one line, and JSON keeps their evidence.
@@ -94,6 +96,29 @@ export function renderText(r: ReplayResult): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+/** Uncertain dependencies named in the summary, the most used first. */
+const RESTING_SHOWN = 5;
+
+/**
+ * "unverified findings rest on N uncertain dependencies; most: A -> B (k), ...":
+ * after lost events, a few stale dependencies usually account for most
+ * unverified findings, and they are what to look at (or what a bigger buffer
+ * would have recorded cleanly).
+ */
+function restingOn(findings: Finding[]): string | undefined {
+  const uses = new Map<string, number>();
+  for (const f of findings) {
+    if (f.verdict !== 'unverified') continue;
+    for (const d of new Set(f.dependencies.filter((x) => x.uncertainOnly).map((x) => `${x.from} -> ${x.to}`))) uses.set(d, (uses.get(d) ?? 0) + 1);
+  }
+  if (uses.size === 0) return undefined;
+  const top = [...uses].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, RESTING_SHOWN);
+  return (
+    `  unverified findings rest on ${uses.size} dependenc${uses.size === 1 ? 'y' : 'ies'} recorded only with uncertain held state; ` +
+    `most used: ${top.map(([d, n]) => `${safe(d)} (${n})`).join(', ')}`
+  );
 }
 
 function where(l: { input: string; line?: number; byte?: number }): string {

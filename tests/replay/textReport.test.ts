@@ -56,3 +56,26 @@ describe('text report with many unverified findings', () => {
     expect(text.match(/^ {2}#\d+ circular-dependency: x_\d+, y_\d+$/gm)).toHaveLength(5);
   });
 });
+
+describe('text report summary of what unverified findings rest on', () => {
+  it('counts the uncertain dependencies and names the most used first', async () => {
+    const t = new MiniTrace();
+    // y -> x recorded only while y's held state was unknown; two certain cycles close through it.
+    t.acq(t1, 'y').raw('CPU:0 [LOST 1 EVENTS]').acq(t1, 'x').rel(t1, 'x').rel(t1, 'y');
+    t.acq(t2, 'x').acq(t2, 'y').rel(t2, 'y').rel(t2, 'x');
+    t.acq(t2, 'x').acq(t2, 'z').rel(t2, 'z').rel(t2, 'x');
+    t.acq(t1, 'z').acq(t1, 'y').rel(t1, 'y').rel(t1, 'z');
+    const r = await replay(t);
+    expect(r.findings.map((f) => f.verdict)).toEqual(['unverified', 'unverified']);
+    expect(renderText(r)).toContain(
+      'unverified findings rest on 1 dependency recorded only with uncertain held state; most used: y -> x (2)',
+    );
+  });
+
+  it('says nothing when no finding is unverified', async () => {
+    const r = await replay(new MiniTrace()
+      .acq(t1, 'A').acq(t1, 'B').rel(t1, 'B').rel(t1, 'A')
+      .acq(t2, 'B').acq(t2, 'A').rel(t2, 'A').rel(t2, 'B'));
+    expect(renderText(r)).not.toContain('unverified findings rest on');
+  });
+});
