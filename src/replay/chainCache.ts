@@ -9,13 +9,15 @@
  * Typed arrays only: an open-addressing table of 52-bit chain keys, whose
  * slots point into one pool of records [n, dep, combo, clean, ...]. A slot is
  * live when its stamp is the current generation, so emptying the cache is one
- * increment, whatever its size.
+ * increment, whatever its size. A key travels as its two halves (low 32 bits,
+ * high 20 bits), int32 each: a 52-bit double passed to or returned from a call
+ * V8 does not inline is a heap number, and that was one or two per event.
  */
 const MAX_CHAINS = 1 << 20;
-const TWO32 = 4294967296;
 
 export class ChainCache {
-  private keys = new Float64Array(1 << 12);
+  private keyLo = new Int32Array(1 << 12);
+  private keyHi = new Int32Array(1 << 12);
   private stamps = new Int32Array(1 << 12);
   private slots = new Int32Array(1 << 12);
   private shift = 32 - 12;
@@ -34,12 +36,12 @@ export class ChainCache {
     return this.distinct;
   }
 
-  /** Offset of the chain's record in `pool`, or -1. */
-  get(key: number): number {
-    const keys = this.keys, stamps = this.stamps, mask = keys.length - 1, gen = this.gen;
-    for (let s = slotOf(key, this.shift); ; s = (s + 1) & mask) {
+  /** Offset in `pool` of the record of the chain keyed (lo, hi), or -1. */
+  get(lo: number, hi: number): number {
+    const keyLo = this.keyLo, keyHi = this.keyHi, stamps = this.stamps, mask = stamps.length - 1, gen = this.gen;
+    for (let s = slotOf(lo, hi, this.shift); ; s = (s + 1) & mask) {
       if (stamps[s] !== gen) return -1;
-      if (keys[s] === key) return this.slots[s];
+      if (keyLo[s] === lo && keyHi[s] === hi) return this.slots[s];
     }
   }
 
@@ -64,13 +66,15 @@ export class ChainCache {
     p[this.open]++;
   }
 
-  commit(key: number): void {
-    if ((this.live + 1) * 2 > this.keys.length) this.grow();
-    const keys = this.keys, stamps = this.stamps, mask = keys.length - 1, gen = this.gen;
-    let s = slotOf(key, this.shift);
-    while (stamps[s] === gen && keys[s] !== key) s = (s + 1) & mask;
+  /** Files the record begun last under the chain key (lo, hi). */
+  commit(lo: number, hi: number): void {
+    if ((this.live + 1) * 2 > this.stamps.length) this.grow();
+    const keyLo = this.keyLo, keyHi = this.keyHi, stamps = this.stamps, mask = stamps.length - 1, gen = this.gen;
+    let s = slotOf(lo, hi, this.shift);
+    while (stamps[s] === gen && (keyLo[s] !== lo || keyHi[s] !== hi)) s = (s + 1) & mask;
     if (stamps[s] !== gen) this.live++;
-    keys[s] = key;
+    keyLo[s] = lo;
+    keyHi[s] = hi;
     stamps[s] = gen;
     this.slots[s] = this.open;
     this.open = -1;
@@ -92,39 +96,45 @@ export class ChainCache {
   }
 
   private grow(): void {
-    const { keys, stamps, slots, gen } = this;
-    const n = keys.length * 2;
-    this.keys = new Float64Array(n);
+    const { keyLo, keyHi, stamps, slots, gen } = this;
+    const n = stamps.length * 2;
+    this.keyLo = new Int32Array(n);
+    this.keyHi = new Int32Array(n);
     this.stamps = new Int32Array(n);
     this.slots = new Int32Array(n);
     this.shift--;
     const mask = n - 1;
-    for (let s = 0; s < keys.length; s++) {
+    for (let s = 0; s < stamps.length; s++) {
       if (stamps[s] !== gen) continue;
-      let t = slotOf(keys[s], this.shift);
+      let t = slotOf(keyLo[s], keyHi[s], this.shift);
       while (this.stamps[t] === gen) t = (t + 1) & mask;
-      this.keys[t] = keys[s];
+      this.keyLo[t] = keyLo[s];
+      this.keyHi[t] = keyHi[s];
       this.stamps[t] = gen;
       this.slots[t] = slots[s];
     }
   }
 }
 
-/** Table slot of a 52-bit key: both halves mixed, top bits kept. */
-function slotOf(key: number, shift: number): number {
-  const lo = key >>> 0, hi = (key / TWO32) >>> 0;
+/** Table slot of a chain key: both halves mixed, top bits kept. */
+function slotOf(lo: number, hi: number, shift: number): number {
   return Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> shift;
 }
 
-/** 52-bit chain hash (iterate_chain_key() in spirit): parent chain extended by one held entry. */
-export function chainHash(parent: number, cls: number, inst: number, flags: number): number {
-  let lo = parent >>> 0;
-  let hi = Math.floor(parent / TWO32) >>> 0;
-  lo = Math.imul(lo ^ cls, 0x9e3779b1);
+/**
+ * The 52-bit chain key (iterate_chain_key() in spirit) is the parent chain's
+ * extended by one held entry, in two independent halves (0, 0: the empty
+ * chain). This is the low 32 bits, as an int32: class and flags.
+ */
+export function chainKeyLo(parentLo: number, cls: number, flags: number): number {
+  let lo = Math.imul(parentLo ^ cls, 0x9e3779b1);
   lo = Math.imul(lo ^ (lo >>> 15) ^ flags, 0x85ebca77);
-  hi = Math.imul(hi ^ inst, 0xc2b2ae3d);
+  return lo ^ (lo >>> 16);
+}
+
+/** The high 20 bits of the chain key (see chainKeyLo()): class and instance. */
+export function chainKeyHi(parentHi: number, cls: number, inst: number): number {
+  let hi = Math.imul(parentHi ^ inst, 0xc2b2ae3d);
   hi = Math.imul(hi ^ (hi >>> 13) ^ cls, 0x27d4eb2f);
-  lo ^= lo >>> 16;
-  hi ^= hi >>> 16;
-  return (hi & 0xfffff) * TWO32 + (lo >>> 0);
+  return (hi ^ (hi >>> 16)) & 0xfffff;
 }

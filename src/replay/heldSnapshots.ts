@@ -7,10 +7,11 @@
  * Shared: while a context nests deeper and deeper, every new dependency and
  * every usage mark would copy the same window again; a copy is reused as long
  * as the stack below it is unchanged. "Unchanged" is the stack's own chain
- * hash of the window's top entry (HeldStack.chain, lookup_chain_cache_add()'s
- * chain_key in spirit), which covers every class, instance and flag under it:
- * the same test the chain cache already relies on. Copies are never mutated
- * after they are handed out (DependencyGraph replaces a narrowed gate list).
+ * key of the window's top entry (HeldStack.chainLo/chainHi,
+ * lookup_chain_cache_add()'s chain_key in spirit), which covers every class,
+ * instance and flag under it: the same test the chain cache already relies
+ * on. Copies are never mutated after they are handed out (DependencyGraph
+ * replaces a narrowed gate list).
  */
 import { EVIDENCE_HELD, heldFrom } from '../graph/evidence.ts';
 import { HeldFlags, type HeldStack } from './heldStack.ts';
@@ -20,21 +21,24 @@ const NONE: number[] = [];
 export class HeldSnapshots {
   private heldOf: HeldStack | undefined;
   private heldDepth = -1;
-  private heldChain = 0;
+  private heldChainLo = 0;
+  private heldChainHi = 0;
   private held: number[] = NONE;
   private gatesOf: HeldStack | undefined;
   private gatesN = -1;
-  private gatesChain = 0;
+  private gatesChainLo = 0;
+  private gatesChainHi = 0;
   private gates: number[] = NONE;
 
   /** Classes of entries [heldFrom(depth), depth) of st, bottom to top. */
   heldClasses(st: HeldStack, depth: number): number[] {
     if (depth === 0) return NONE;
-    const chain = st.chain[depth - 1];
-    if (st !== this.heldOf || depth !== this.heldDepth || chain !== this.heldChain) {
+    const lo = st.chainLo[depth - 1], hi = st.chainHi[depth - 1];
+    if (st !== this.heldOf || depth !== this.heldDepth || lo !== this.heldChainLo || hi !== this.heldChainHi) {
       this.heldOf = st;
       this.heldDepth = depth;
-      this.heldChain = chain;
+      this.heldChainLo = lo;
+      this.heldChainHi = hi;
       this.held = Array.from(st.cls.subarray(heldFrom(depth), depth));
     }
     return this.held;
@@ -50,13 +54,14 @@ export class HeldSnapshots {
   gatePairs(st: HeldStack, k: number): number[] {
     const n = k < EVIDENCE_HELD ? k : EVIDENCE_HELD;
     if (n === 0) return NONE;
-    const chain = st.chain[n - 1];
-    if (st !== this.gatesOf || n !== this.gatesN || chain !== this.gatesChain) {
+    const lo = st.chainLo[n - 1], hi = st.chainHi[n - 1];
+    if (st !== this.gatesOf || n !== this.gatesN || lo !== this.gatesChainLo || hi !== this.gatesChainHi) {
       const out: number[] = [];
       for (let j = 0; j < n; j++) if (!(st.flags[j] & HeldFlags.Unvalidated)) out.push(st.cls[j], st.inst[j]);
       this.gatesOf = st;
       this.gatesN = n;
-      this.gatesChain = chain;
+      this.gatesChainLo = lo;
+      this.gatesChainHi = hi;
       this.gates = out.length ? out : NONE;
     }
     return this.gates;

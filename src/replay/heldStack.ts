@@ -1,10 +1,10 @@
 /**
  * The held-lock stack of one execution context (lockdep's current->held_locks
  * for one irq_context segment), as typed arrays: no object per held lock.
- * Every entry carries the chain hash of the stack up to it; the stack keeps it
+ * Every entry carries the chain key of the stack up to it; the stack keeps it
  * right itself whenever entries or their flags change.
  */
-import { chainHash } from './chainCache.ts';
+import { chainKeyHi, chainKeyLo } from './chainCache.ts';
 
 export const HeldFlags = {
   Try: 1,
@@ -52,8 +52,9 @@ export class HeldStack {
   input: Int32Array;
   pos: Float64Array;
   ts: Float64Array;
-  /** Chain hash up to and including this entry (lockdep's chain_key). */
-  chain: Float64Array;
+  /** Chain key up to and including this entry (lockdep's chain_key), in halves (replay/chainCache). */
+  chainLo: Int32Array;
+  chainHi: Int32Array;
 
   constructor(capacity = 8) {
     this.cls = new Int32Array(capacity);
@@ -63,7 +64,8 @@ export class HeldStack {
     this.input = new Int32Array(capacity);
     this.pos = new Float64Array(capacity);
     this.ts = new Float64Array(capacity);
-    this.chain = new Float64Array(capacity);
+    this.chainLo = new Int32Array(capacity);
+    this.chainHi = new Int32Array(capacity);
   }
 
   push(cls: number, inst: number, name: number, flags: number, input: number, pos: number, ts: number): void {
@@ -76,7 +78,7 @@ export class HeldStack {
     this.input[d] = input;
     this.pos[d] = pos;
     this.ts[d] = ts;
-    this.chain[d] = this.link(d);
+    this.link(d);
     if (flags & HeldFlags.EnablePending && d < this.pendingFrom) this.pendingFrom = d;
   }
 
@@ -97,7 +99,8 @@ export class HeldStack {
       this.input.copyWithin(i, i + 1, d + 1);
       this.pos.copyWithin(i, i + 1, d + 1);
       this.ts.copyWithin(i, i + 1, d + 1);
-      this.chain.copyWithin(i, i + 1, d + 1);
+      this.chainLo.copyWithin(i, i + 1, d + 1);
+      this.chainHi.copyWithin(i, i + 1, d + 1);
     }
     if (i < this.pendingFrom && this.pendingFrom !== NO_PENDING) this.pendingFrom--;
     this.rechain(i);
@@ -114,25 +117,37 @@ export class HeldStack {
     this.input.copyWithin(0, from, d);
     this.pos.copyWithin(0, from, d);
     this.ts.copyWithin(0, from, d);
-    this.chain.copyWithin(0, from, d);
+    this.chainLo.copyWithin(0, from, d);
+    this.chainHi.copyWithin(0, from, d);
     this.depth = d - from;
     if (this.pendingFrom !== NO_PENDING) this.pendingFrom = this.pendingFrom > from ? this.pendingFrom - from : 0;
     this.rechain(0);
   }
 
-  /** Chain hash of entry d on top of entry d-1 (EnablePending is bookkeeping, not part of the chain). */
-  private link(d: number): number {
-    return chainHash(d ? this.chain[d - 1] : 0, this.cls[d], this.inst[d], this.flags[d] & ~HeldFlags.EnablePending);
+  /** Sets the chain key of entry d on top of entry d-1 (EnablePending is bookkeeping, not part of the chain). */
+  private link(d: number): void {
+    const cls = this.cls[d];
+    this.chainLo[d] = chainKeyLo(d ? this.chainLo[d - 1] : 0, cls, this.flags[d] & ~HeldFlags.EnablePending);
+    this.chainHi[d] = chainKeyHi(d ? this.chainHi[d - 1] : 0, cls, this.inst[d]);
   }
 
-  /** Recomputes the chain hashes from entry `from` up. */
+  /** Recomputes the chain keys from entry `from` up. */
   private rechain(from: number): void {
-    for (let d = from; d < this.depth; d++) this.chain[d] = this.link(d);
+    for (let d = from; d < this.depth; d++) this.link(d);
   }
 
+  /**
+   * Every entry becomes Uncertain. Keys change only from the lowest entry that
+   * was not: every lost-events marker marks every context, mostly again.
+   */
   markAllUncertain(): void {
-    for (let i = 0; i < this.depth; i++) this.flags[i] |= HeldFlags.Uncertain;
-    this.rechain(0);
+    let from = this.depth;
+    for (let i = this.depth - 1; i >= 0; i--) {
+      if (this.flags[i] & HeldFlags.Uncertain) continue;
+      this.flags[i] |= HeldFlags.Uncertain;
+      from = i;
+    }
+    this.rechain(from);
   }
 
   hasUncertain(): boolean {
@@ -157,6 +172,7 @@ export class HeldStack {
     this.input = g32(this.input);
     this.pos = g64(this.pos);
     this.ts = g64(this.ts);
-    this.chain = g64(this.chain);
+    this.chainLo = g32(this.chainLo);
+    this.chainHi = g32(this.chainHi);
   }
 }

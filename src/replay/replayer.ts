@@ -19,7 +19,7 @@ import { ContextKind, Contexts } from './contexts.ts';
 import { HeldFlags, NO_PENDING, type HeldStack } from './heldStack.ts';
 import { HeldSnapshots } from './heldSnapshots.ts';
 import { RawRead, comboOf } from './readKinds.ts';
-import { ChainCache, chainHash } from './chainCache.ts';
+import { ChainCache, chainKeyHi, chainKeyLo } from './chainCache.ts';
 import type { Rules } from '../analysis/rules.ts';
 import { PseudoAction, PseudoLocks } from './pseudoLocks.ts';
 import { LostAcquisitions, releaseOrderInference } from './lostAcquisitions.ts';
@@ -318,11 +318,11 @@ export class Replayer {
    */
   private validateChain(st: HeldStack, depth: number, cls: number, inst: number, flags: number, rawRead: number, irq: number): void {
     if (depth === 0) return;
-    const parent = st.chain[depth - 1];
-    const key = chainHash(parent, cls, inst, flags | (irq & IrqBits.NoFlags ? 0x80 : 0));
+    const lo = chainKeyLo(st.chainLo[depth - 1], cls, flags | (irq & IrqBits.NoFlags ? 0x80 : 0));
+    const hi = chainKeyHi(st.chainHi[depth - 1], cls, inst);
     this.counters.chainLookups++;
     const cache = this.chainCache;
-    const at = cache.get(key);
+    const at = cache.get(lo, hi);
     if (at >= 0) {
       this.counters.chainHits++;
       const pool = cache.pool;
@@ -352,7 +352,7 @@ export class Replayer {
       }
       if (!(pf & HeldFlags.Try)) break;
     }
-    cache.commit(key);
+    cache.commit(lo, hi);
     this.capacity.onChain(this.chainCache.size, this.b.input, this.b.pos[this.row]);
   }
 
