@@ -139,7 +139,8 @@ export class DependencyGraph {
         }
       }
     }
-    this.gates[e] = kept.length ? kept : null;
+    // Nothing dropped: keep the list as it is (a copy would be garbage, and no longer the shared one).
+    if (kept.length !== g.length) this.gates[e] = kept.length ? kept : null;
   }
 
   /** check_noncircular(): does the new dependency e = u -> v close a cycle (v already reaches u)? */
