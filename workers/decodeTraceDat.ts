@@ -42,7 +42,27 @@ async function openDecoder(t: TraceDatTask, key: string): Promise<void> {
   }
 }
 
+/**
+ * Requests taken together (piscina starts every queued one) decode one after
+ * another, each in its own turn of the event loop: piscina posts an answer only
+ * after the task's promise settles, and without the turn the first frames all
+ * waited for the later ones, with the main thread idle.
+ */
+let turn: Promise<void> = Promise.resolve();
+
 export default async function nextFrame(t: TraceDatTask): Promise<unknown> {
+  const mine = turn;
+  let done!: () => void;
+  turn = new Promise((r) => (done = r));
+  try {
+    await mine;
+    return await decodeNext(t);
+  } finally {
+    setImmediate(done);
+  }
+}
+
+async function decodeNext(t: TraceDatTask): Promise<unknown> {
   const key = `${t.run}:${t.input}`;
   if (key === finished) return { frames: finishedFrames } satisfies TraceDatResult;
   try {
