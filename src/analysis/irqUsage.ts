@@ -8,16 +8,16 @@
 import { IrqBits } from '../model/eventKind.ts';
 import type { Evidence } from '../graph/evidence.ts';
 
-export const Usage = {
-  UsedInHardirq: 1 << 0,
-  UsedInHardirqRead: 1 << 1,
-  EnabledHardirq: 1 << 2,
-  EnabledHardirqRead: 1 << 3,
-  UsedInSoftirq: 1 << 4,
-  UsedInSoftirqRead: 1 << 5,
-  EnabledSoftirq: 1 << 6,
-  EnabledSoftirqRead: 1 << 7,
-} as const;
+export enum Usage {
+  UsedInHardirq = 1 << 0,
+  UsedInHardirqRead = 1 << 1,
+  EnabledHardirq = 1 << 2,
+  EnabledHardirqRead = 1 << 3,
+  UsedInSoftirq = 1 << 4,
+  UsedInSoftirqRead = 1 << 5,
+  EnabledSoftirq = 1 << 6,
+  EnabledSoftirqRead = 1 << 7,
+}
 
 /** lockdep's usage_str[] */
 export const USAGE_NAMES = [

@@ -17,8 +17,7 @@ import type { LockClasses } from './lockClasses.ts';
 import type { DependencyGraph } from '../graph/dependencyGraph.ts';
 import { RawRead } from '../replay/readKinds.ts';
 
-export const ReadKind = { E: 0, S: 1, R: 2 } as const;
-export type ReadKind = (typeof ReadKind)[keyof typeof ReadKind];
+export enum ReadKind { E = 0, S = 1, R = 2 }
 export const READ_KIND_LETTER = ['E', 'S', 'R'];
 
 export function interpretRead(classes: LockClasses, cls: number, raw: number): ReadKind {

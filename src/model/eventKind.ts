@@ -2,33 +2,32 @@
  * Event kinds carried in a batch's `kind` column. One byte per event; the
  * decoders of every format map their events onto these.
  */
-export const EventKind = {
+export enum EventKind {
   /** lock:lock_acquire — lockdep pushes the held lock here (before the lock is really taken). */
-  Acquire: 0,
+  Acquire = 0,
   /** lock:lock_release */
-  Release: 1,
+  Release = 1,
   /** lock:lock_contended (LOCK_STAT) — no dependency meaning, counted only. */
-  Contended: 2,
+  Contended = 2,
   /** lock:lock_acquired (LOCK_STAT) — no dependency meaning, counted only. */
-  Acquired: 3,
+  Acquired = 3,
   /** workqueue:workqueue_queue_work — addr=work, name=function, aux=workqueue name */
-  WqQueue: 4,
+  WqQueue = 4,
   /** workqueue:workqueue_activate_work — addr=work */
-  WqActivate: 5,
+  WqActivate = 5,
   /** workqueue:workqueue_execute_start — addr=work, name=function */
-  WqStart: 6,
+  WqStart = 6,
   /** workqueue:workqueue_execute_end — addr=work, name=function */
-  WqEnd: 7,
+  WqEnd = 7,
   /** trace_marker write — name=text */
-  Marker: 8,
+  Marker = 8,
   /** `CPU:N [LOST M EVENTS]` and friends — cpu=N, aux=M (0 when unknown) */
-  Lost: 9,
+  Lost = 9,
   /** `##### CPU N buffer started ####` — everything that CPU did before is gone. */
-  BufferStarted: 10,
+  BufferStarted = 10,
   /** An event named by a pseudo-lock rule (--rules) — name=event name, addr=body text */
-  Custom: 11,
-} as const;
-export type EventKind = (typeof EventKind)[keyof typeof EventKind];
+  Custom = 11,
+}
 
 export const EVENT_KIND_NAMES = [
   'acquire', 'release', 'contended', 'acquired', 'wq-queue', 'wq-activate', 'wq-start', 'wq-end',
@@ -36,22 +35,22 @@ export const EVENT_KIND_NAMES = [
 ] as const;
 
 /** Bits of the `irq` column, from the ftrace flags column (trace_print_lat_fmt()). */
-export const IrqBits = {
+export enum IrqBits {
   /** pos3 h/H: lockdep_hardirq_context() */
-  Hardirq: 1,
+  Hardirq = 1,
   /** pos3 s/H: in_serving_softirq() */
-  Softirq: 2,
+  Softirq = 2,
   /** pos3 Z/z: NMI — lockdep is off there (lockdep_off() in __nmi_enter()) */
-  Nmi: 4,
+  Nmi = 4,
   /** pos1 d/D: hardirqs disabled at the event */
-  IrqsOff: 8,
+  IrqsOff = 8,
   /** pos1 b/D: local_bh_disable() depth >= 1 */
-  BhOff: 16,
+  BhOff = 16,
   /** The line had no flags column: context cannot be told (degraded mode). */
-  NoFlags: 32,
+  NoFlags = 32,
   /** The format cannot show BH state (trace-cmd -l, old kernels): softirq-enabled is unknown. */
-  NoBhInfo: 64,
-} as const;
+  NoBhInfo = 64,
+}
 
 /**
  * Bits of the `lockFlags` column of a Lost event. trace.dat knows where a CPU's gap begins
@@ -59,13 +58,13 @@ export const IrqBits = {
  * ends; the text formats only show the end. The replayer makes held state uncertain at both
  * markers and counts the gap once, at its end.
  */
-export const LostFlags = {
+export enum LostFlags {
   /** The start of a gap whose end is a separate, counted Lost event. */
-  GapStart: 1,
-} as const;
+  GapStart = 1,
+}
 
 /** Bits of the `lockFlags` column (TP_fast_assign of lock_acquire: try=1, read=2). */
-export const LockFlags = {
-  Try: 1,
-  Read: 2,
-} as const;
+export enum LockFlags {
+  Try = 1,
+  Read = 2,
+}

@@ -8,8 +8,7 @@
  */
 import { HeldStack } from './heldStack.ts';
 
-export const ContextKind = { Task: 0, Idle: 1, Softirq: 2, Hardirq: 3 } as const;
-export type ContextKind = (typeof ContextKind)[keyof typeof ContextKind];
+export enum ContextKind { Task = 0, Idle = 1, Softirq = 2, Hardirq = 3 }
 const KIND_NAMES = ['task', 'idle', 'softirq', 'hardirq'];
 /** pids below this (pid_max is at most 2^22) find their context in an array. */
 const DENSE_PIDS = 1 << 22;

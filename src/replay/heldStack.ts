@@ -6,27 +6,27 @@
  */
 import { chainKeyHi, chainKeyLo } from './chainCache.ts';
 
-export const HeldFlags = {
-  Try: 1,
-  Read: 2,
+export enum HeldFlags {
+  Try = 1,
+  Read = 2,
   /** check=0 map: skipped by the dependency walk (check_prevs_add()). */
-  Unvalidated: 4,
+  Unvalidated = 4,
   /** Read taken in irq context or with BH disabled (rwlock readers are recursive there). */
-  ReadInIrq: 8,
+  ReadInIrq = 8,
   /**
    * Pushed while the context's history was incomplete (before every CPU's
    * buffer started, or before lost events on its CPU): its release may have
    * been lost, so dependencies from it are not proof.
    */
-  Uncertain: 16,
+  Uncertain = 16,
   /**
    * Acquired with hardirqs or BH off: its ENABLED_* usage may still be set by a
    * later event of the context showing them on (mark_held_locks(), §4.4).
    */
-  EnablePending: 32,
+  EnablePending = 32,
   /** Its lock_acquire was lost; pushed from lock_contended/lock_acquired (replay/lostAcquisitions.ts). */
-  Recovered: 64,
-} as const;
+  Recovered = 64,
+}
 
 /** HeldStack.pendingFrom when no entry waits for its ENABLED_* usage. */
 export const NO_PENDING = 0x7fffffff;

@@ -11,7 +11,7 @@
 import type { GlobalStrings } from '../model/globalStrings.ts';
 import type { PseudoLockRule, Rules } from '../analysis/rules.ts';
 
-export const PseudoAction = { Acquire: 1, Release: 2, Wait: 3 } as const;
+export enum PseudoAction { Acquire = 1, Release = 2, Wait = 3 }
 
 /** The event name under which ftrace prints trace_marker writes. */
 export const MARKER_EVENT = 'tracing_mark_write';

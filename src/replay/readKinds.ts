@@ -5,14 +5,14 @@
  * analysis/readInterpretation turns it into lockdep's E/S/R with what the whole
  * capture shows.
  */
-export const RawRead = {
+export enum RawRead {
   /** exclusive (no `read`) */
-  Write: 0,
+  Write = 0,
   /** `read` in task context with BH enabled: shared (rwsem, x86 rwlock) unless the class says otherwise */
-  ReadTask: 1,
+  ReadTask = 1,
   /** `read` in hardirq/softirq or with BH disabled: read_lock_is_recursive() -> recursive */
-  ReadIrq: 2,
-} as const;
+  ReadIrq = 2,
+}
 
 /** Bit index of a (prev kind, next kind) combination on a dependency. */
 export function comboOf(prevRaw: number, nextRaw: number): number {

@@ -37,16 +37,15 @@
  */
 import type { CpuRingBuffer } from './cpuRingBuffer.ts';
 
-export const MergeItem = {
+export enum MergeItem {
   /** `stream` holds the next record (valid until the following next()). */
-  Record: 0,
-  BufferStarted: 1,
+  Record = 0,
+  BufferStarted = 1,
   /** The start of a CPU's gap (uncounted: the gap is counted at its end). */
-  GapStart: 2,
+  GapStart = 2,
   /** The end of a CPU's gap, or events lost after its last record; `lost` is the count (0 unknown). */
-  GapEnd: 3,
-} as const;
-export type MergeItem = (typeof MergeItem)[keyof typeof MergeItem];
+  GapEnd = 3,
+}
 
 export class CpuMerge {
   item: MergeItem = MergeItem.Record;
