@@ -38,6 +38,11 @@ export class GlobalStrings {
 export class LocalRemap {
   private map = new Uint32Array(1024);
   private known = 1; // local 0 = '' = global 0
+  /**
+   * Every local ID so far is its own global ID (the first input of a run
+   * interns into an empty table): batches then need no rewriting at all.
+   */
+  private identity = true;
 
   constructor(private readonly global: GlobalStrings) {}
 
@@ -55,9 +60,14 @@ export class LocalRemap {
         m.set(this.map);
         this.map = m;
       }
-      for (let i = 0; i < b.strings.length; i++) this.map[b.stringsFrom + i] = this.global.intern(b.strings[i]);
+      for (let i = 0; i < b.strings.length; i++) {
+        const local = b.stringsFrom + i;
+        const id = (this.map[local] = this.global.intern(b.strings[i]));
+        if (id !== local) this.identity = false;
+      }
       this.known = need;
     }
+    if (this.identity) return;
     const m = this.map;
     const name = b.name, addr = b.addr, comm = b.comm, aux = b.aux;
     for (let i = 0; i < b.length; i++) {
