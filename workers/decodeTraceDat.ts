@@ -75,7 +75,7 @@ async function decodeNext(t: TraceDatTask): Promise<unknown> {
       if (key === finished) return { frames: finishedFrames } satisfies TraceDatResult;
     }
     const decoder = open!.decoder;
-    const frame = decoder.next();
+    const frame = decoder.next(t.columns);
     const result: TraceDatResult = { summary: decoder.summary };
     if (!frame) {
       finished = key;

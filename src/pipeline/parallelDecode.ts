@@ -37,7 +37,7 @@ import { FtraceTextDecoder, type DecodedBlock, type FtraceTextOptions } from '..
 import { ftraceTextOptions } from '../decode/ftrace/decodeFtraceText.ts';
 import { LineJoiner, cutBlocks, shiftLines, type RawBlock } from '../decode/ftrace/ftraceBlocks.ts';
 import type { DecodedFrame } from '../decode/decoder.ts';
-import { batchTransferList, type EventBatch } from '../model/batch.ts';
+import { ColumnPool } from '../model/columnPool.ts';
 import type { DecodeContext } from '../decode/registry.ts';
 import type { BlockResult, BlockTask } from './parallelTypes.ts';
 import type { Profiler } from './profile.ts';
@@ -69,19 +69,6 @@ interface DoneBlock {
   remap: LocalRemap;
   /** block.frame's batch is in a decoder's own column buffers (recyclable). */
   handedOff: boolean;
-}
-
-/** Column buffers of batches the caller is done with, for the decoders' next batches. */
-class ColumnPool {
-  private readonly sets: ArrayBuffer[][] = [];
-  constructor(private readonly max: number) {}
-  put(b: EventBatch): void {
-    if (this.sets.length < this.max) this.sets.push(batchTransferList(b));
-  }
-  /** A set to build the next batch in ([] for new buffers). */
-  take(): ArrayBuffer[] {
-    return this.sets.pop() ?? [];
-  }
 }
 
 export async function* decodeFtraceFrames(ctx: DecodeContext, strings: GlobalStrings, hooks: FrameHooks = {}): AsyncGenerator<DecodedFrame> {

@@ -8,6 +8,8 @@
  * atomics loop starts every queued message) and answer them out of order, so
  * frames are put back in order by their seq; they are the very frames the
  * main-thread decoder would make, so the report is the same for any --workers.
+ * The column buffers of each replayed frame go back to the worker with a
+ * later request (model/columnPool.ts), so frames cost no allocation.
  *
  * The worker opens the file by path (RandomAccess.path: the input, or the temp
  * copy of compressed/stdin input that this thread's RandomAccess owns and
@@ -19,6 +21,7 @@ import { Piscina } from 'piscina';
 import { InputError, type Position } from '../../model/inputError.ts';
 import { decodeWorkerEntry } from '../../pipeline/parallelWorkerEntry.ts';
 import type { DecodedFrame } from '../decoder.ts';
+import { ColumnPool } from '../../model/columnPool.ts';
 import type { DecodeContext } from '../registry.ts';
 import type { RandomAccess } from './randomAccess.ts';
 import type { TraceDatSummary } from './traceDatDecoder.ts';
@@ -35,6 +38,8 @@ export interface TraceDatTask {
   name: string;
   frameBytes: number;
   instance?: string;
+  /** Column buffers of a frame this thread has replayed, transferred back for the worker's next frame. */
+  columns?: ArrayBuffer[];
 }
 
 export interface TraceDatResult {
@@ -61,8 +66,10 @@ export async function* decodeTraceDatOnWorker(ctx: DecodeContext, file: RandomAc
   });
   const task: TraceDatTask = { run: ++runs, input: ctx.index, path: file.path, name: file.name, frameBytes: ctx.frameBytes, instance: ctx.instance };
   const pending: Promise<TraceDatResult>[] = [];
+  const columns = new ColumnPool(AHEAD);
   const request = (): void => {
-    const p = pool.run(task) as Promise<TraceDatResult>;
+    const cols = columns.take();
+    const p = (cols.length ? pool.run({ ...task, columns: cols }, { transferList: cols }) : pool.run(task)) as Promise<TraceDatResult>;
     p.catch(() => {}); // handled when taken; avoids unhandled rejections after an early exit
     pending.push(p);
   };
@@ -77,6 +84,7 @@ export async function* decodeTraceDatOnWorker(ctx: DecodeContext, file: RandomAc
       for (let f = early.get(nextSeq); f; f = early.get(nextSeq)) {
         early.delete(nextSeq++);
         yield f;
+        columns.put(f.batch); // replayed: its buffers go back with a later request
       }
       if (total >= 0 && nextSeq >= total) return;
       let r: TraceDatResult;

@@ -94,7 +94,11 @@ export class TraceDatDecoder {
   }
 
   /** The next frame, or undefined after the last one. */
-  next(): DecodedFrame | undefined {
+  /**
+   * The next frame, built in `recycle` (column buffers of a batch the consumer
+   * is done with, batchTransferList() order) when they fit, else in new ones.
+   */
+  next(recycle?: ArrayBuffer[]): DecodedFrame | undefined {
     if (this.ended) return undefined;
     const { merge, records, out, input } = this;
     // The first frames are small, so the replay starts while the decoder (often a worker still
@@ -113,17 +117,19 @@ export class TraceDatDecoder {
           if (item === MergeItem.GapStart) out.lockFlags[i] = LostFlags.GapStart;
         }
       }
-      if (out.length >= perFrame) return this.flush();
+      if (out.length >= perFrame) return this.flush(recycle);
     }
     this.ended = true;
     // the last frame also carries what came after the last full batch (and is the only one of an empty trace)
-    if (out.length > 0 || this.seq === 0 || this.warnings.counts.size > 0 || this.stats.otherEvents > 0) return this.flush();
+    if (out.length > 0 || this.seq === 0 || this.warnings.counts.size > 0 || this.stats.otherEvents > 0) return this.flush(recycle);
     return undefined;
   }
 
-  private flush(): DecodedFrame {
+  private flush(recycle: ArrayBuffer[] | undefined): DecodedFrame {
     const { from, strings: texts } = this.strings.takeNew();
-    const f: DecodedFrame = { batch: this.out.finish(this.seq++, this.input, from, texts), stats: this.stats, warnings: this.warnings.serialize() };
+    // the builder's own columns, not a copy: the builder goes on in `recycle` or in new buffers
+    const batch = this.out.handOff(this.seq++, this.input, from, texts, recycle);
+    const f: DecodedFrame = { batch, stats: this.stats, warnings: this.warnings.serialize() };
     this.warnings = new Warnings();
     this.stats = emptyStats();
     return f;
