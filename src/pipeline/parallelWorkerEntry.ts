@@ -38,6 +38,9 @@ async function bundle(taskUrl: URL, task: WorkerTask): Promise<string> {
   const r = await esbuild.build({
     entryPoints: [fileURLToPath(taskUrl)], bundle: true, format: 'esm', platform: 'node', target: 'node20',
     external: ['piscina'], write: false, logLevel: 'silent',
+    // The bundle lives in the temp dir, but its createRequire(import.meta.url) calls (zstd-napi's
+    // native binding) must resolve packages from the project, as the task's own source would.
+    define: { 'import.meta.url': JSON.stringify(taskUrl.href) },
   });
   // The bundle lives outside the project, so piscina is imported by absolute URL (the same module the pool runs).
   const code = r.outputFiles[0].text.replace(/from\s+["']piscina["']/g, `from ${JSON.stringify(piscinaUrl)}`);

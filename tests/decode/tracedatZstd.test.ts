@@ -8,7 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { loadDecompressors } from '../../src/decode/tracedat/decompress.ts';
+import { decodeWorkerEntry } from '../../src/pipeline/parallelWorkerEntry.ts';
 import { RandomAccess } from '../../src/decode/tracedat/randomAccess.ts';
 import { readTraceDatMeta } from '../../src/decode/tracedat/traceDatMeta.ts';
 import { InputError } from '../../src/model/inputError.ts';
@@ -68,5 +70,16 @@ describe.skipIf(!nativeLoads)('zstd: libzstd (zstd-napi) and zstddec agree', () 
       rmSync(dir, { recursive: true, force: true });
     }
   });
-});
 
+  it('the decode worker bundled outside the project (tsx runs) still finds zstd-napi', async () => {
+    // Under tsx the worker task is bundled into the temp dir; its createRequire() calls must resolve
+    // packages from the project, or the worker silently falls back to zstddec.
+    const code = readFileSync(new URL(await decodeWorkerEntry('decodeTraceDat')), 'utf8');
+    const bases = [...code.matchAll(/createRequire\(([^)]*)\)/g)].map((m) => m[1]);
+    expect(bases.length).toBeGreaterThan(0);
+    for (const base of bases) {
+      expect(base, 'a literal URL, not the bundle\'s own location').toMatch(/^"file:/);
+      expect(() => createRequire(JSON.parse(base))('zstd-napi/binding')).not.toThrow();
+    }
+  }, 60_000);
+});
