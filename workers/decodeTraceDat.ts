@@ -16,12 +16,6 @@ import { TraceDatDecoder } from '../src/decode/tracedat/traceDatDecoder.ts';
 import type { TraceDatResult, TraceDatTask } from '../src/decode/tracedat/parallelTraceDat.ts';
 
 let open: { key: string; file: RandomAccess; decoder: TraceDatDecoder } | undefined;
-/**
- * The decoder of a run being opened: tasks can overlap (piscina's atomics loop
- * starts every message it finds while the first awaits), and all of them must
- * share the one decoder, not open one each.
- */
-let opening: { key: string; ready: Promise<void> } | undefined;
 /** The run:input decoded to its end (or failed), and its frame count: requests still queued for it get the end, not a restart. */
 let finished = '';
 let finishedFrames = 0;
@@ -43,10 +37,11 @@ async function openDecoder(t: TraceDatTask, key: string): Promise<void> {
 }
 
 /**
- * Requests taken together (piscina starts every queued one) decode one after
- * another, each in its own turn of the event loop: piscina posts an answer only
- * after the task's promise settles, and without the turn the first frames all
- * waited for the later ones, with the main thread idle.
+ * Requests taken together (piscina's atomics loop starts every queued one)
+ * run one after another, each in its own turn of the event loop: the first one
+ * opens the decoder the others resume, and piscina posts an answer only after
+ * the task's promise settles, so without the turn the first frames all waited
+ * for the later ones, with the main thread idle.
  */
 let turn: Promise<void> = Promise.resolve();
 
@@ -67,12 +62,8 @@ async function decodeNext(t: TraceDatTask): Promise<unknown> {
   if (key === finished) return { frames: finishedFrames } satisfies TraceDatResult;
   try {
     if (open?.key !== key) {
-      if (opening?.key !== key) {
-        close(); // a new run or input: the old decoder will never be asked again
-        opening = { key, ready: openDecoder(t, key) };
-      }
-      await opening.ready;
-      if (key === finished) return { frames: finishedFrames } satisfies TraceDatResult;
+      close(); // a new run or input: the old decoder will never be asked again
+      await openDecoder(t, key);
     }
     const decoder = open!.decoder;
     const frame = decoder.next(t.columns);

@@ -5,6 +5,7 @@
  * alongside the replay (parallelTraceDat.ts). Both give the same frames.
  */
 import type { DecodedFrame } from '../decoder.ts';
+import { batchTransferList } from '../../model/batch.ts';
 import type { DecodeContext } from '../registry.ts';
 import { loadDecompressors } from './decompress.ts';
 import { decodeTraceDatOnWorker } from './parallelTraceDat.ts';
@@ -15,7 +16,7 @@ export { irqBitsOfCommonFlags } from './recordDecoder.ts';
 
 /**
  * Below this many (decompressed) bytes a worker costs more to start (~0.1 s:
- * thread, bundle, WebAssembly) than it saves: such a file decodes in a few
+ * thread, bundle, zstd) than it saves: such a file decodes in a few
  * tens of milliseconds.
  */
 export const WORKER_MIN_BYTES = 16 << 20;
@@ -43,7 +44,8 @@ export async function* decodeTraceDatWith(ctx: DecodeContext, paths: TraceDatPat
     await loadDecompressors();
     const decoder = new TraceDatDecoder(file, ctx.index, ctx.frameBytes, ctx.instance);
     Object.assign(ctx.summary, decoder.summary);
-    for (let f = decoder.next(); f; f = decoder.next()) yield f;
+    // a frame is done with when the next is asked for: its columns hold the next one
+    for (let f = decoder.next(); f; f = decoder.next(batchTransferList(f.batch))) yield f;
   } finally {
     file.close();
   }

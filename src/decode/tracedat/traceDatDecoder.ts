@@ -93,9 +93,8 @@ export class TraceDatDecoder {
     return this.seq;
   }
 
-  /** The next frame, or undefined after the last one. */
   /**
-   * The next frame, built in `recycle` (column buffers of a batch the consumer
+   * The next frame (undefined after the last one), built in `recycle` (column buffers of a batch the consumer
    * is done with, batchTransferList() order) when they fit, else in new ones.
    */
   next(recycle?: ArrayBuffer[]): DecodedFrame | undefined {
