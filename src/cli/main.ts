@@ -10,6 +10,7 @@ import { registerCompareLockdep } from './commands/compareLockdep.ts';
 import { registerMerge } from './commands/merge.ts';
 import { registerDiff } from './commands/diff.ts';
 import { registerExport } from './commands/export.ts';
+import { registerIngest } from './commands/ingest.ts';
 
 const debug = process.argv.includes('--debug');
 
@@ -32,6 +33,7 @@ registerCompareLockdep(program);
 registerMerge(program);
 registerDiff(program);
 registerExport(program);
+registerIngest(program);
 
 async function main(): Promise<void> {
   try {

@@ -43,7 +43,7 @@ export function registerReplay(program: Command): void {
 
 }
 
-function parseWorkers(v: string): number {
+export function parseWorkers(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('expected a whole number from 1 to 256');
   return n;
