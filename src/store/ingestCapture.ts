@@ -41,7 +41,6 @@ export function ingestCapture(store: StoreEngine, rec: CaptureRecord): Promise<I
     await faultPoint('ingest:after-capture-row');
     const classIds = await writeClasses(tx, rec, id, now);
     const newDependencies = await writeDependencies(tx, rec, id, now, classIds);
-    await faultPoint('ingest:before-findings');
     const newFindings = await writeFindings(tx, rec, id, now);
     await faultPoint('ingest:before-commit');
     return {

@@ -4,7 +4,7 @@
  * the first EVIDENCE_CAPTURES captures, and a re-ingest that changes nothing.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';
@@ -14,27 +14,15 @@ import { openStore } from '../../src/store/openStore.ts';
 import { loadCapture } from '../../src/store/captureSource.ts';
 import { ingestCapture } from '../../src/store/ingestCapture.ts';
 import type { CaptureRecord } from '../../src/store/captureRecord.ts';
-import type { StoreEngine } from '../../src/store/engine.ts';
 import { EVIDENCE_CAPTURES, SCHEMA_VERSION } from '../../src/store/schema.ts';
-import { writeFileSync } from 'node:fs';
 import { ROOT } from '../helpers/cli.ts';
 import { TEST_ENGINES } from '../helpers/storeEngines.ts';
 import { writeSyntheticGraph } from '../helpers/syntheticGraph.ts';
+import { snapshot } from '../helpers/storeSnapshot.ts';
 
 const trace = (n: string) => join(ROOT, 'traces', n);
 const tmp = mkdtempSync(join(tmpdir(), 'lockreplay-ingest-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** Every table's row count and the rollups' totals: equal snapshots = nothing changed. */
-async function snapshot(db: StoreEngine): Promise<unknown> {
-  const out: Record<string, unknown> = {};
-  for (const t of ['captures', 'classes', 'class_aliases', 'class_kernels', 'dependencies', 'dependency_evidence', 'findings', 'finding_kernels', 'finding_occurrences']) {
-    out[t] = (await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${t}`))[0].n;
-  }
-  out.deps = await db.query('SELECT SUM(observations) AS o, SUM(captures) AS c, MAX(last_seen) AS l FROM dependencies');
-  out.findings = await db.query('SELECT SUM(occurrences) AS o, SUM(captures) AS c, MAX(last_seen) AS l FROM findings');
-  return out;
-}
 
 /** Each trace replayed once for both engines (the records are only read). */
 const loaded = new Map<string, Promise<CaptureRecord>>();
