@@ -29,7 +29,24 @@ export interface IngestOutcome {
   newFindings: number;
 }
 
-export function ingestCapture(store: StoreEngine, rec: CaptureRecord): Promise<IngestOutcome> {
+/** What a capture added, for checks that run inside its transaction (e.g. cycles across captures). */
+export interface WrittenCapture {
+  captureId: number;
+  kernel: string;
+  /** The ingest time written as last_seen. */
+  now: string;
+  /** Class IDs by normalised name, for every class the capture names. */
+  classIds: Map<string, number>;
+  /** Dependencies this capture is the first to show in its kernel version: the only ones that can close a new cycle. */
+  newDependencies: { id: number; fromClass: number; toClass: number }[];
+}
+
+export interface IngestHooks {
+  /** Runs inside the capture's transaction, after everything is written and before the commit; a throw rolls it all back. */
+  afterWrite?: (tx: SqlRunner, written: WrittenCapture) => Promise<void>;
+}
+
+export function ingestCapture(store: StoreEngine, rec: CaptureRecord, hooks: IngestHooks = {}): Promise<IngestOutcome> {
   return store.transaction(async (tx) => {
     const now = new Date().toISOString();
     const id = await insertCapture(tx, rec, now);
@@ -42,10 +59,11 @@ export function ingestCapture(store: StoreEngine, rec: CaptureRecord): Promise<I
     const classIds = await writeClasses(tx, rec, id, now);
     const newDependencies = await writeDependencies(tx, rec, id, now, classIds);
     const newFindings = await writeFindings(tx, rec, id, now);
+    await hooks.afterWrite?.(tx, { captureId: id, kernel: rec.kernel, now, classIds, newDependencies });
     await faultPoint('ingest:before-commit');
     return {
       status: 'new', captureId: id, name: rec.name, kernel: rec.kernel, classes: rec.classes.length, dependencies: rec.dependencies.length,
-      newDependencies, findings: rec.findings.length, newFindings,
+      newDependencies: newDependencies.length, findings: rec.findings.length, newFindings,
     };
   });
 }
@@ -86,7 +104,9 @@ async function writeClasses(tx: SqlRunner, rec: CaptureRecord, capture: number, 
 }
 
 /** Dependency rollups for the capture's kernel version, and evidence while the dependency has fewer than EVIDENCE_CAPTURES captures. */
-async function writeDependencies(tx: SqlRunner, rec: CaptureRecord, capture: number, now: string, ids: Map<string, number>): Promise<number> {
+async function writeDependencies(
+  tx: SqlRunner, rec: CaptureRecord, capture: number, now: string, ids: Map<string, number>,
+): Promise<WrittenCapture['newDependencies']> {
   const rows = await insertRows<{ id: number; from_class: number; to_class: number; captures: number }>(tx,
     'INSERT INTO dependencies (kernel, from_class, to_class, observations, clean, combos, captures, first_capture, last_capture, first_seen, last_seen)',
     rec.dependencies.map((d) => [rec.kernel, ids.get(d.from)!, ids.get(d.to)!, d.observations, d.clean, d.combos, 1, capture, capture, now, now]),
@@ -97,9 +117,9 @@ async function writeDependencies(tx: SqlRunner, rec: CaptureRecord, capture: num
   const byEnds = new Map<string, DependencyRecord>();
   for (const d of rec.dependencies) byEnds.set(`${ids.get(d.from)} ${ids.get(d.to)}`, d);
   const evidence: (string | number | null)[][] = [];
-  let fresh = 0;
+  const fresh: WrittenCapture['newDependencies'] = [];
   for (const r of rows) {
-    if (r.captures === 1) fresh++;
+    if (r.captures === 1) fresh.push({ id: r.id, fromClass: r.from_class, toClass: r.to_class });
     // Writers run one at a time, so `captures` after this upsert is this capture's rank among the dependency's.
     if (r.captures > EVIDENCE_CAPTURES) continue;
     for (const d of byEnds.get(`${r.from_class} ${r.to_class}`)!.raw) {

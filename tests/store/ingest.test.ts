@@ -12,7 +12,7 @@ import { replayCapture } from '../../src/graph/graphReplay.ts';
 import { serializeGraph } from '../../src/graph/graphFile.ts';
 import { openStore } from '../../src/store/openStore.ts';
 import { loadCapture } from '../../src/store/captureSource.ts';
-import { ingestCapture } from '../../src/store/ingestCapture.ts';
+import { ingestCapture, type WrittenCapture } from '../../src/store/ingestCapture.ts';
 import type { CaptureRecord } from '../../src/store/captureRecord.ts';
 import { EVIDENCE_CAPTURES, SCHEMA_VERSION } from '../../src/store/schema.ts';
 import { ROOT } from '../helpers/cli.ts';
@@ -133,6 +133,20 @@ for (const engine of TEST_ENGINES) {
           `SELECT k.finding_id, k.kernel, k.captures, COUNT(o.detail) AS details FROM finding_kernels k
            JOIN finding_occurrences o ON o.finding_id = k.finding_id AND o.kernel = k.kernel GROUP BY k.finding_id, k.kernel, k.captures`);
         for (const k of fk) expect(k.details).toBe(Math.min(k.captures, EVIDENCE_CAPTURES));
+
+        // The afterWrite hook runs inside the transaction: it sees what the capture added, and a throw undoes it all.
+        const extra = join(tmp, `syn-${engine.name}-extra.json`);
+        writeSyntheticGraph(extra, 4242, { name: 'extra', pool: 16, classes: 16, dependencies: 50 });
+        const rec = await load(extra, '6.1');
+        const before = await snapshot(db);
+        await expect(ingestCapture(db, rec, { afterWrite: async () => { throw new Error('checked and refused'); } })).rejects.toThrow('checked and refused');
+        expect(await snapshot(db)).toEqual(before);
+        let seen: WrittenCapture | undefined;
+        const out = await ingestCapture(db, rec, { afterWrite: async (_tx, w) => { seen = w; } });
+        expect(out.newDependencies).toBeGreaterThan(0);
+        const fresh = await db.query<{ id: number }>('SELECT id FROM dependencies WHERE first_capture = ? AND kernel = ? ORDER BY id', [out.captureId, '6.1']);
+        expect(seen!.newDependencies.map((d) => d.id).sort((a, b) => a - b)).toEqual(fresh.map((r) => r.id));
+        expect(seen!.classIds.size).toBe(rec.classes.length);
       } finally {
         await db.close();
       }
