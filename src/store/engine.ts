@@ -13,6 +13,7 @@ export type SqlValue = string | number | null;
 export type Row = Record<string, SqlValue>;
 
 export interface SqlRunner {
+  readonly dialect: Dialect;
   /** Rows of a SELECT, or of a statement with RETURNING. */
   query<T extends object = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   /** A statement without rows; resolves to the number of rows it changed. */
@@ -33,7 +34,6 @@ export interface TransactionOptions {
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface StoreEngine extends SqlRunner {
-  readonly dialect: Dialect;
   /** The store as the user named it (password hidden), for messages. */
   readonly location: string;
   /**

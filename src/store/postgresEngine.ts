@@ -51,6 +51,7 @@ export class PostgresEngine implements StoreEngine {
 
   private static runner(c: pg.Pool | pg.PoolClient): SqlRunner {
     return {
+      dialect: 'postgres',
       query: async <T extends object>(sql: string, params: readonly SqlValue[] = []) => (await c.query(numberPlaceholders(sql), params as SqlValue[])).rows as T[],
       exec: async (sql: string, params: readonly SqlValue[] = []) => (await c.query(numberPlaceholders(sql), params as SqlValue[])).rowCount ?? 0,
     };

@@ -54,6 +54,7 @@ export class SqliteEngine implements StoreEngine {
   }
 
   private readonly runner: SqlRunner = {
+    dialect: 'sqlite',
     query: async <T extends object>(sql: string, params: readonly SqlValue[] = []) => this.statement(sql).all(...params) as T[],
     exec: async (sql: string, params: readonly SqlValue[] = []) => this.statement(sql).run(...params).changes,
   };
