@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/openStore.ts';
 import { DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';
@@ -29,7 +30,11 @@ beforeAll(() => {
   // The CLI's bundles, built now (by this user) so a run as another user below finds them.
   expect(cli('--version').status).toBe(0);
 });
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const immutable: string[] = [];
+afterAll(() => {
+  for (const f of immutable) execFileSync('chattr', ['-i', f]);
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 const ingest = (store: string, ...inputs: string[]) => cliAsync(['ingest', '--store', store, ...inputs]);
 
@@ -184,15 +189,23 @@ async function badStores(engine: TestEngine): Promise<BadStore[]> {
 }
 
 /**
- * A store file this user cannot write. root writes through file modes, so as
- * root the CLI runs as nobody (65534) against a root-owned file.
+ * A store file this user cannot write. File modes do not stop root: as root
+ * the file is made immutable (chattr +i, undone after the tests), or, where
+ * the file system cannot, the CLI runs as nobody (65534).
  */
 function readOnlySqlite(good: string, dir: string): BadStore[] {
   const ro = join(dir, 'read-only.db');
   copyFileSync(good, ro);
   chmodSync(ro, 0o444);
-  chmodSync(dir, 0o755);
-  chmodSync(tmp, 0o755);
-  const root = process.getuid?.() === 0;
-  return [{ store: ro, detail: /read-only: lockreplay cannot write to it/, ...(root ? { as: { uid: 65534, gid: 65534 } } : {}) }];
+  const bad: BadStore = { store: ro, detail: /read-only: lockreplay cannot write to it/ };
+  if (process.getuid?.() !== 0) return [bad];
+  try {
+    execFileSync('chattr', ['+i', ro], { stdio: 'ignore' });
+    immutable.push(ro);
+  } catch {
+    chmodSync(dir, 0o755);
+    chmodSync(tmp, 0o755);
+    bad.as = { uid: 65534, gid: 65534 };
+  }
+  return [bad];
 }
