@@ -27,7 +27,7 @@ export async function openStore(value: string, opts: OpenOptions = {}): Promise<
   try {
     engine = t.dialect === 'postgres'
       ? new PostgresEngine(t.location, t.target, { connectTimeoutMs: opts.connectTimeoutMs })
-      : openSqlite(t, opts);
+      : await openSqlite(t, opts);
     await migrate(engine, { upTo: opts.schemaUpTo, readOnly: opts.readOnly });
     return engine;
   } catch (e) {
@@ -36,12 +36,12 @@ export async function openStore(value: string, opts: OpenOptions = {}): Promise<
   }
 }
 
-function openSqlite(t: StoreTarget, opts: OpenOptions): SqliteEngine {
+async function openSqlite(t: StoreTarget, opts: OpenOptions): Promise<SqliteEngine> {
   const path = resolve(t.target);
   if (opts.readOnly && !existsSync(path)) throw new StoreError(t.location, 'no such file');
   if (!existsSync(dirname(path))) throw new StoreError(t.location, `directory ${dirname(t.target)} does not exist`);
   if (existsSync(path) && !statSync(path).isFile()) throw new StoreError(t.location, 'not a regular file');
-  return new SqliteEngine(t.location, path, { readonly: opts.readOnly, busyTimeoutMs: opts.busyTimeoutMs });
+  return SqliteEngine.open(t.location, path, { readonly: opts.readOnly, busyTimeoutMs: opts.busyTimeoutMs });
 }
 
 /**

@@ -25,22 +25,32 @@ export class SqliteEngine implements StoreEngine {
   /** The end of the last queued transaction: one at a time on the one connection. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly location: string, path: string, opts: SqliteOptions = {}) {
+  private constructor(readonly location: string, path: string, private readonly opts: SqliteOptions) {
     this.db = new Database(path, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
+  }
+
+  static async open(location: string, path: string, opts: SqliteOptions = {}): Promise<SqliteEngine> {
+    const e = new SqliteEngine(location, path, opts);
     try {
-      this.db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
-      // Reading the header first: a file that is not a database fails here (SQLITE_NOTADB), not later.
-      this.db.pragma('schema_version');
-      if (!opts.readonly) {
-        this.db.pragma('journal_mode = WAL');
-        // WAL + NORMAL: a killed process loses nothing committed (only a power cut could lose the last commits).
-        this.db.pragma('synchronous = NORMAL');
-      }
-      this.db.pragma('foreign_keys = ON');
-    } catch (e) {
-      this.db.close();
-      throw e;
+      // Retried: turning a new file to WAL takes the file's exclusive lock, which a writer may hold past busy_timeout.
+      await withRetry(async () => e.setUp());
+      return e;
+    } catch (err) {
+      e.db.close();
+      throw err;
     }
+  }
+
+  private setUp(): void {
+    this.db.pragma(`busy_timeout = ${this.opts.busyTimeoutMs ?? 5000}`);
+    // Reading the header first: a file that is not a database fails here (SQLITE_NOTADB), not later.
+    this.db.pragma('schema_version');
+    if (!this.opts.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      // WAL + NORMAL: a killed process loses nothing committed (only a power cut could lose the last commits).
+      this.db.pragma('synchronous = NORMAL');
+    }
+    this.db.pragma('foreign_keys = ON');
   }
 
   private statement(sql: string): Database.Statement {
