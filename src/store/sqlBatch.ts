@@ -1,8 +1,10 @@
 /**
- * Many rows in few statements: multi-row VALUES lists (both engines), cut so
- * no statement binds more than MAX_PARAMS values (SQLite allows 32766,
- * PostgreSQL 65535). One round trip per chunk matters on PostgreSQL, where a
- * capture's ~1,500 dependencies would otherwise be ~1,500 round trips.
+ * Many rows in few statements. SQLite: multi-row VALUES lists, cut so no
+ * statement binds more than MAX_PARAMS values (it allows 32766). PostgreSQL:
+ * one statement whatever the row count, each column one array parameter that
+ * unnest() turns back into rows: one round trip, and statement text the
+ * server parses and plans in the same time for 10 rows or 10,000 (a VALUES
+ * list of thousands of parameters costs more to plan than to run).
  */
 import type { SqlRunner, SqlValue } from './engine.ts';
 
@@ -11,6 +13,7 @@ const MAX_PARAMS = 8000;
 /** `head` is "INSERT INTO t (a, b)"; `tail` follows VALUES (ON CONFLICT ..., RETURNING ...). Returns every chunk's rows. */
 export async function insertRows<T extends object>(tx: SqlRunner, head: string, rows: SqlValue[][], tail = ''): Promise<T[]> {
   if (!rows.length) return [];
+  if (tx.dialect === 'postgres') return insertUnnested<T>(tx, head, rows, tail);
   const width = rows[0].length;
   const per = Math.max(1, Math.floor(MAX_PARAMS / width));
   const tuple = `(${new Array(width).fill('?').join(', ')})`;
@@ -23,6 +26,18 @@ export async function insertRows<T extends object>(tx: SqlRunner, head: string, 
     else await tx.exec(sql, params);
   }
   return out;
+}
+
+/** Columns as typed arrays: numbers are bigint (every number the store writes is an integer), the rest text. */
+async function insertUnnested<T extends object>(tx: SqlRunner, head: string, rows: SqlValue[][], tail: string): Promise<T[]> {
+  const columns = rows[0].map((_, c) => rows.map((r) => r[c]));
+  const types = columns.map((col) => (typeof col.find((v) => v !== null) === 'number' ? 'bigint[]' : 'text[]'));
+  const sql = `${head} SELECT * FROM unnest(${types.map((t) => `?::${t}`).join(', ')}) ${tail}`;
+  // Arrays are PostgreSQL-only parameters, outside SqlValue: pg sends each as an array literal.
+  const params = columns as unknown as SqlValue[];
+  if (/\bRETURNING\b/i.test(tail)) return tx.query<T>(sql, params);
+  await tx.exec(sql, params);
+  return [];
 }
 
 /** SELECT ... WHERE column IN (values), in chunks: `sql` holds one `(?)` list marked `IN (?*)`. */

@@ -17,7 +17,7 @@ import type { CaptureRecord } from '../../src/store/captureRecord.ts';
 import { EVIDENCE_CAPTURES, SCHEMA_VERSION } from '../../src/store/schema.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { TEST_ENGINES } from '../helpers/storeEngines.ts';
-import { writeSyntheticGraph } from '../helpers/syntheticGraph.ts';
+import { syntheticGraph, writeSyntheticGraph } from '../helpers/syntheticGraph.ts';
 import { snapshot } from '../helpers/storeSnapshot.ts';
 
 const trace = (n: string) => join(ROOT, 'traces', n);
@@ -88,6 +88,27 @@ for (const engine of TEST_ENGINES) {
         writeFileSync(join(tmp, 'irq.graph.json'), serializeGraph(graph));
         expect(await ingestCapture(db, await load(join(tmp, 'irq.graph.json'), '6.1'))).toMatchObject({ status: 'present', captureId: 4 });
         expect(await snapshot(db)).toEqual(before);
+      } finally {
+        await db.close();
+      }
+    });
+
+    it('class names are data: quotes, backslashes, braces, commas, "NULL", non-ASCII come back as they went in', async () => {
+      const db = await openStore(await engine.fresh());
+      try {
+        const names = ['a"b', 'c\\d', '{e,f}', 'NULL', '', 'ü ß/1', "it's"];
+        const g = syntheticGraph(99, { name: 'names', pool: names.length, classes: names.length, dependencies: 12 });
+        const rename = (n: string) => names[Number(n.slice(-4))];
+        g.classes.forEach((c) => (c.name = rename(c.name)));
+        g.dependencies.forEach((d) => { d.from = rename(d.from); d.to = rename(d.to); d.first.held = d.first.held.map(rename); });
+        const p = join(tmp, `names-${engine.name}.json`);
+        writeFileSync(p, serializeGraph(g));
+        expect((await ingestCapture(db, await load(p, '6.1'))).status).toBe('new');
+        const stored = await db.query<{ raw_name: string }>('SELECT raw_name FROM class_aliases');
+        expect(stored.map((r) => r.raw_name).sort()).toEqual([...names].sort());
+        const ev = await db.query<{ from_name: string; first: string }>('SELECT from_name, first FROM dependency_evidence');
+        expect(ev.length).toBe(g.dependencies.length);
+        for (const e of ev) expect(JSON.parse(e.first).held).toEqual([e.from_name]);
       } finally {
         await db.close();
       }
