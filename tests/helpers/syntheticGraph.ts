@@ -8,6 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { GRAPH_SCHEMA, serializeGraph, type GraphDependency, type GraphEvidence, type GraphFile } from '../../src/graph/graphFile.ts';
 import { usageStrings } from '../../src/graph/graphFromReplay.ts';
+import { prng } from '../../bench/generate.ts';
 
 export interface SyntheticOptions {
   name: string;
@@ -16,18 +17,6 @@ export interface SyntheticOptions {
   classes?: number;
   dependencies?: number;
   backEdges?: number;
-}
-
-/** mulberry32: small, fast, and the same sequence on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function poolClass(i: number): string {
