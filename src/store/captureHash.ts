@@ -4,9 +4,13 @@
  * the same capture is the same row however its files are named or where they
  * lie, and whether it comes as the trace or as the graph file saved from it.
  * Kernel version, machine and capture name are labels, not content.
+ *
+ * Names are replaced wherever evidence sits (dependencies, class usage,
+ * recursions, whatever a graph schema adds): every record holding a
+ * `capture` name, and its `input`, and every `captures` list of names.
  */
 import { createHash } from 'node:crypto';
-import { serializeGraph, type GraphEvidence, type GraphFile } from '../graph/graphFile.ts';
+import { serializeGraph, type GraphFile } from '../graph/graphFile.ts';
 
 export function captureHash(g: GraphFile): string {
   const captureName = new Map<string, string>();
@@ -15,15 +19,21 @@ export function captureHash(g: GraphFile): string {
     captureName.set(c.name, `capture ${i}`);
     c.inputs.forEach((x, j) => inputName.set(JSON.stringify([c.name, x.name]), `input ${j}`));
   });
-  const ev = (e: GraphEvidence): GraphEvidence => ({
-    ...e, capture: captureName.get(e.capture) ?? e.capture, input: inputName.get(JSON.stringify([e.capture, e.input])) ?? e.input,
-  });
-  const canonical: GraphFile = {
-    ...g,
-    captures: g.captures.map((c, i) => ({ name: `capture ${i}`, inputs: c.inputs.map((x, j) => ({ name: `input ${j}`, positions: x.positions })) })),
-    dependencies: g.dependencies.map((d) => ({
-      ...d, first: ev(d.first), ...(d.firstClean ? { firstClean: ev(d.firstClean) } : {}), captures: d.captures.map((c) => captureName.get(c) ?? c),
-    })),
+  const anon = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(anon);
+    if (v === null || typeof v !== 'object') return v;
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) o[k] = k === 'capture' || k === 'input' ? x : anon(x);
+    if (typeof o.capture === 'string') {
+      if (typeof o.input === 'string') o.input = inputName.get(JSON.stringify([o.capture, o.input])) ?? o.input;
+      o.capture = captureName.get(o.capture) ?? o.capture;
+    }
+    if (Array.isArray(o.captures) && o.captures.every((c) => typeof c === 'string')) o.captures = o.captures.map((c: string) => captureName.get(c) ?? c);
+    return o;
+  };
+  const canonical = {
+    ...(anon({ ...g, captures: [] }) as GraphFile),
+    captures: g.captures.map((c, i) => ({ ...c, name: `capture ${i}`, kernel: undefined, inputs: c.inputs.map((x, j) => ({ ...x, name: `input ${j}` })) })),
   };
   return createHash('sha256').update(serializeGraph(canonical)).digest('hex');
 }
