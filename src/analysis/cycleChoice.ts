@@ -38,23 +38,39 @@ export interface CycleChoices {
 }
 
 export function chooseCycles(r: Replayer): CycleChoices {
-  const g = r.graph;
   const chosen: ChosenCycle[] = [];
   let limitHits = 0;
-  const canProve = (e: number) => g.cleanCount[e] > 0 && !g.first[e].noContext;
-  const any = () => true;
   const scratch = new CyclePathScratch();
-  for (const e of g.closing) {
+  for (const e of r.graph.closing) {
     const search: CyclePathSearch = { truncated: false };
-    let pick = canProve(e) ? firstJudged(r, e, canProve, search, scratch, (v) => v === 'deadlock') : undefined;
-    if (!pick) {
-      const fallback: { first?: ChosenCycle } = {};
-      pick = firstJudged(r, e, any, search, scratch, (v) => v !== 'benign', fallback) ?? fallback.first;
-    }
+    const pick = chooseCycle(r, e, scratch, search);
     if (search.truncated) limitHits++;
     if (pick) chosen.push(pick);
   }
   return { chosen, limitHits };
+}
+
+/** How a candidate cycle is judged (cycleVerdict, or graph/crossCapture's rules for a union of captures). */
+export type CycleJudge = (r: Replayer, c: CycleRecord) => CycleJudgement;
+
+/**
+ * The cycle reported for closing dependency e, by the steps above. `keep`
+ * leaves candidates out altogether (e.g. a union's cycles that one capture
+ * already shows by itself).
+ */
+export function chooseCycle(
+  r: Replayer, e: number, scratch: CyclePathScratch, search: CyclePathSearch,
+  judge: CycleJudge = cycleVerdict, keep: (c: CycleRecord) => boolean = () => true,
+): ChosenCycle | undefined {
+  const g = r.graph;
+  const canProve = (x: number) => g.cleanCount[x] > 0 && !g.first[x].noContext;
+  const how = { judge, keep };
+  let pick = canProve(e) ? firstJudged(r, e, canProve, search, scratch, how, (v) => v === 'deadlock') : undefined;
+  if (!pick) {
+    const fallback: { first?: ChosenCycle } = {};
+    pick = firstJudged(r, e, () => true, search, scratch, how, (v) => v !== 'benign', fallback) ?? fallback.first;
+  }
+  return pick;
 }
 
 /**
@@ -63,13 +79,15 @@ export function chooseCycles(r: Replayer): CycleChoices {
  */
 function firstJudged(
   r: Replayer, e: number, usable: (dep: number) => boolean, search: CyclePathSearch, scratch: CyclePathScratch,
+  how: { judge: CycleJudge; keep: (c: CycleRecord) => boolean },
   wanted: (v: CycleJudgement['verdict']) => boolean,
   fallback?: { first?: ChosenCycle },
 ): ChosenCycle | undefined {
   let n = 0;
   for (const edges of cyclesClosedBy(r.graph, e, usable, STEP_BUDGET, search, scratch)) {
     const cycle = canonicalCycle(r, edges, e);
-    const judgement = cycleVerdict(r, cycle);
+    if (!how.keep(cycle)) continue;
+    const judgement = how.judge(r, cycle);
     if (fallback && !fallback.first) fallback.first = { cycle, judgement };
     if (wanted(judgement.verdict)) return { cycle, judgement };
     if (++n >= CANDIDATES) {

@@ -21,7 +21,9 @@ import { emptyStats } from '../decode/decoder.ts';
 import { buildResult, type ReplayResult } from '../report/result.ts';
 import type { InputSummary } from '../pipeline/runReplay.ts';
 import { READ_KIND_LETTER, dependencyKinds } from '../analysis/readInterpretation.ts';
-import { compareDependencies, compareNames, type GraphEvidence, type GraphFile } from './graphFile.ts';
+import {
+  compareDependencies, compareNames, type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphFile,
+} from './graphFile.ts';
 import { compareEvidence } from './mergeGraphs.ts';
 
 export interface ImportedGraph {
@@ -36,84 +38,108 @@ export function citeInput(capture: string, input: string): string {
   return capture === input ? capture : `${capture}: ${input}`;
 }
 
-export function importGraph(g: GraphFile, opts: ReplayOptions = DEFAULT_REPLAY_OPTIONS): ImportedGraph {
-  const strings = new GlobalStrings();
-  const r = new Replayer(strings, opts);
-  const inputs: InputSummary[] = [];
-  const inputIndex = new Map<string, number>();
-  for (const c of [...g.captures].sort((a, b) => compareNames(a.name, b.name))) {
+/**
+ * Loads graph records into a fresh Replayer one at a time: importGraph() for a
+ * whole graph, graph/crossCapture for a union that grows capture by capture.
+ * A dependency added after others is "recorded later" (its cycle check sees them).
+ */
+export class GraphImporter {
+  readonly strings = new GlobalStrings();
+  readonly replayer: Replayer;
+  readonly inputs: InputSummary[] = [];
+  private readonly inputIndex = new Map<string, number>();
+  private readonly classIds = new Map<string, number>();
+
+  constructor(opts: ReplayOptions = DEFAULT_REPLAY_OPTIONS) {
+    this.replayer = new Replayer(this.strings, opts);
+  }
+
+  /** The capture's inputs become report inputs, each named `capture: input`. */
+  addCapture(c: GraphCapture): void {
     for (const inp of c.inputs) {
       const key = JSON.stringify([c.name, inp.name]);
-      if (inputIndex.has(key)) continue;
-      inputIndex.set(key, inputs.length);
-      inputs.push({
+      if (this.inputIndex.has(key)) continue;
+      this.inputIndex.set(key, this.inputs.length);
+      this.inputs.push({
         name: citeInput(c.name, inp.name), positions: inp.positions, format: 'graph', compression: 'none', bytes: 0,
         notes: [`capture ${c.name}${c.kernel !== undefined ? ` (kernel ${c.kernel})` : ''}`],
       });
     }
   }
-  const inputOf = (e: GraphEvidence): number => {
-    const key = JSON.stringify([e.capture, e.input]);
-    let i = inputIndex.get(key);
-    if (i === undefined) {
-      // Evidence naming an input its capture does not list: still cited, never dropped.
-      i = inputs.length;
-      inputIndex.set(key, i);
-      inputs.push({ name: citeInput(e.capture, e.input), positions: e.byte !== undefined ? 'byte' : 'line', format: 'graph', compression: 'none', bytes: 0 });
-    }
-    return i;
-  };
 
-  const classIds = new Map<string, number>();
-  const classOf = (name: string): number => {
-    let c = classIds.get(name);
+  classOf(name: string): number {
+    let c = this.classIds.get(name);
     if (c === undefined) {
-      const nameId = strings.intern(name);
-      c = r.classes.classOf(r.classes.baseOf(nameId, 0), 0);
-      classIds.set(name, c);
+      const r = this.replayer;
+      c = r.classes.classOf(r.classes.baseOf(this.strings.intern(name), 0), 0);
+      this.classIds.set(name, c);
     }
     return c;
-  };
-  for (const c of g.classes) {
-    const id = classOf(c.name);
-    r.classes.everWritten[id] = c.written;
-    r.classes.everRead[id] = c.read;
-    while (r.usage.bits.length <= id) r.usage.bits.push(0);
-    r.usage.bits[id] = c.usageBits;
   }
 
-  const evidence = (e: GraphEvidence): Evidence => {
+  /** A class's usage and read/write marks, OR-ed into what is known of it. */
+  addClass(c: GraphClass): number {
+    const r = this.replayer, id = this.classOf(c.name);
+    r.classes.everWritten[id] = !!r.classes.everWritten[id] || c.written;
+    r.classes.everRead[id] = !!r.classes.everRead[id] || c.read;
+    while (r.usage.bits.length <= id) r.usage.bits.push(0);
+    r.usage.bits[id] |= c.usageBits;
+    return id;
+  }
+
+  private inputOf(e: GraphEvidence): number {
+    const key = JSON.stringify([e.capture, e.input]);
+    let i = this.inputIndex.get(key);
+    if (i === undefined) {
+      // Evidence naming an input its capture does not list: still cited, never dropped.
+      i = this.inputs.length;
+      this.inputIndex.set(key, i);
+      this.inputs.push({ name: citeInput(e.capture, e.input), positions: e.byte !== undefined ? 'byte' : 'line', format: 'graph', compression: 'none', bytes: 0 });
+    }
+    return i;
+  }
+
+  evidence(e: GraphEvidence): Evidence {
+    const r = this.replayer;
     const ev: Evidence = {
-      input: inputOf(e), pos: e.line ?? e.byte ?? 0, tsNs: parseTs(e.ts), cpu: e.cpu, pid: e.pid, comm: strings.intern(e.comm),
-      ctx: contextOf(r, e.context, e.pid), held: e.held.map(classOf), uncertain: !!e.uncertain,
+      input: this.inputOf(e), pos: e.line ?? e.byte ?? 0, tsNs: parseTs(e.ts), cpu: e.cpu, pid: e.pid, comm: this.strings.intern(e.comm),
+      ctx: contextOf(r, e.context, e.pid), held: e.held.map((n) => this.classOf(n)), uncertain: !!e.uncertain,
     };
     if (e.heldOmitted) ev.heldOmitted = e.heldOmitted;
     if (e.noContext) ev.noContext = true;
+    if (e.inferred) ev.inferred = e.inferred;
     return ev;
-  };
+  }
 
-  // Evidence order, so the dependency that closes a cycle is the one seen last.
-  const order = g.dependencies.map((_, i) => i);
-  order.sort((a, b) => compareEvidence(g.dependencies[a].first, g.dependencies[b].first) || compareDependencies(g.dependencies[a], g.dependencies[b]));
-  const edgeOf: number[] = new Array(g.dependencies.length).fill(-1);
-  const graph = r.graph;
-  for (const i of order) {
-    const d = g.dependencies[i];
-    const from = classOf(d.from), to = classOf(d.to);
-    const first = evidence(d.first);
+  /** Records the dependency as if observed now (so the cycle check runs) and returns its ID. */
+  addDependency(d: GraphDependency): number {
+    const graph = this.replayer.graph;
+    const from = this.classOf(d.from), to = this.classOf(d.to);
+    const first = this.evidence(d.first);
     const gates: number[] = [];
-    for (const x of d.gates) gates.push(classOf(x.class), strings.intern(x.instance));
+    for (const x of d.gates) gates.push(this.classOf(x.class), this.strings.intern(x.instance));
     const lowest = 31 - Math.clz32(d.combos & -d.combos);
     const e = graph.observe(from, to, lowest, false);
     graph.setEvidence(e, first);
     graph.count[e] = d.count;
     graph.cleanCount[e] = d.clean;
     graph.combos[e] = d.combos;
-    graph.firstClean[e] = d.firstClean ? (compareEvidence(d.firstClean, d.first) === 0 ? first : evidence(d.firstClean)) : undefined;
+    graph.firstClean[e] = d.firstClean ? (compareEvidence(d.firstClean, d.first) === 0 ? first : this.evidence(d.firstClean)) : undefined;
     graph.gates[e] = gates.length ? gates : null;
-    edgeOf[i] = e;
+    return e;
   }
-  return { replayer: r, inputs, edgeOf };
+}
+
+export function importGraph(g: GraphFile, opts: ReplayOptions = DEFAULT_REPLAY_OPTIONS): ImportedGraph {
+  const imp = new GraphImporter(opts);
+  for (const c of [...g.captures].sort((a, b) => compareNames(a.name, b.name))) imp.addCapture(c);
+  for (const c of g.classes) imp.addClass(c);
+  // Evidence order, so the dependency that closes a cycle is the one seen last.
+  const order = g.dependencies.map((_, i) => i);
+  order.sort((a, b) => compareEvidence(g.dependencies[a].first, g.dependencies[b].first) || compareDependencies(g.dependencies[a], g.dependencies[b]));
+  const edgeOf: number[] = new Array(g.dependencies.length).fill(-1);
+  for (const i of order) edgeOf[i] = imp.addDependency(g.dependencies[i]);
+  return { replayer: imp.replayer, inputs: imp.inputs, edgeOf };
 }
 
 /** The union's findings, judged as a replay's are. */

@@ -1,0 +1,259 @@
+/**
+ * Cycles across captures: the union dependency graph of every capture of one
+ * kernel version, grown one capture at a time. Each dependency new to the
+ * union is checked as check_noncircular() checks a new dependency in one boot
+ * (graph/dependencyGraph), so a deadlock whose two halves ran in different
+ * boots is found when its second half arrives, the way lockdep would find it
+ * in one boot that ran both.
+ *
+ * A cycle one capture shows by itself is that capture's finding (its replay
+ * reports it); only a cycle that needs dependencies from several captures is
+ * reported here. It is judged by the replay's own rules (analysis/verdicts:
+ * recursive reads, uncertain held state, no irq flags) plus what a union of
+ * boots cannot know (crossCaptureVerdict below):
+ *  - lock instances never match across boots: a gate lock is compared by
+ *    class, and a class held at every recording of every dependency makes the
+ *    cycle `unverified`, never `deadlock` (the same lock, or another instance:
+ *    the boots cannot tell);
+ *  - lockdep's `#N` classes and per-workqueue dynamic keys are numbered per
+ *    boot: a cycle passing such a class is `unverified` unless the
+ *    dependencies into and out of it were recorded in one capture.
+ * Kernel versions are never mixed: each kernel runs alone, so a dependency of
+ * one version and its reverse in another are no deadlock (store `diff`
+ * compares versions instead).
+ *
+ * Which cycle a closing dependency reports depends on the order captures
+ * arrive in, as it depends on event order within one boot; a cycle already
+ * found is re-judged when a later capture records one of its dependencies
+ * from certain state (or narrows its gates), so its verdict does not.
+ */
+import { DEFAULT_REPLAY_OPTIONS } from '../replay/replayer.ts';
+import type { Replayer } from '../replay/replayer.ts';
+import type { Finding } from '../analysis/findings.ts';
+import { cycleVerdict, judgeCycle, type CycleJudgement } from '../analysis/verdicts.ts';
+import { chooseCycle } from '../analysis/cycleChoice.ts';
+import { CyclePathScratch, type CycleRecord } from './cyclePaths.ts';
+import { compareDependencies, compareNames, dependencyKey, type GraphDependency, type GraphFile } from './graphFile.ts';
+import { compareEvidence } from './mergeGraphs.ts';
+import { GraphImporter } from './importGraph.ts';
+
+/** Captures remembered per dependency (a sample: the first ones), for citing and for matching dynamic classes. */
+export const CAPTURES_PER_DEPENDENCY = 8;
+
+export const CROSS_CAPTURE_CAVEAT =
+  'found across captures: no single capture recorded every dependency of this cycle; each dependency cites the capture it came from';
+
+export interface CrossCaptureFinding {
+  finding: Finding;
+  /** The captures the cycle's dependencies were cited from, sorted. */
+  captures: string[];
+}
+
+/** Per union dependency: what a replay's graph does not keep across captures. */
+interface UnionDep {
+  /** The first captures it was seen in (at most CAPTURES_PER_DEPENDENCY), and how many in all. */
+  captures: string[];
+  captureCount: number;
+  /** Classes held at every observation in every capture (gates compared by class: instances never match across boots). */
+  gateClasses: number[] | null;
+}
+
+export class CrossCaptureUnion {
+  private readonly imp = new GraphImporter(DEFAULT_REPLAY_OPTIONS);
+  private readonly deps: UnionDep[] = [];
+  private readonly scratch = new CyclePathScratch();
+  /** Cross-capture cycles found so far (to re-judge), by their canonical dependency list. */
+  private readonly cycles = new Map<string, CycleRecord>();
+  private readonly verdicts = new Map<string, string>();
+
+  constructor(readonly kernel: string) {}
+
+  get replayer(): Replayer {
+    return this.imp.replayer;
+  }
+
+  get size(): { classes: number; dependencies: number; cycles: number } {
+    return { classes: this.replayer.classes.count, dependencies: this.replayer.graph.size, cycles: this.cycles.size };
+  }
+
+  /**
+   * Folds a capture's graph (or a stored union: several captures) into the
+   * union. With `judge`, returns the cross-capture findings its dependencies
+   * closed and those whose verdict it changed; without, it only loads (a
+   * store re-opening what earlier ingests found).
+   */
+  add(g: GraphFile, judge = true): CrossCaptureFinding[] {
+    for (const c of g.captures) this.imp.addCapture(c);
+    for (const c of g.classes) this.imp.addClass(c);
+    const graph = this.replayer.graph;
+    const closedBefore = graph.closing.length;
+    const touched = new Set<number>();
+    const own = new Set<number>();
+    for (const d of [...g.dependencies].sort(byEvidence)) {
+      const e = this.fold(d);
+      touched.add(e);
+      own.add(e);
+    }
+    if (!judge) return [];
+    const out: CrossCaptureFinding[] = [];
+    const search = { truncated: false };
+    const found = new Set<string>();
+    // A cycle all of whose dependencies this capture recorded is the capture's own finding.
+    const crosses = (c: CycleRecord) => c.edges.some((x) => !own.has(x));
+    for (let k = closedBefore; k < graph.closing.length; k++) {
+      const pick = chooseCycle(this.replayer, graph.closing[k], this.scratch, search, (r, c) => this.verdict(r, c), crosses);
+      if (!pick) continue;
+      const key = this.cycleKey(pick.cycle);
+      if (this.cycles.has(key)) continue;
+      this.cycles.set(key, pick.cycle);
+      found.add(key);
+      out.push(this.finding(pick.cycle, pick.judgement, key));
+    }
+    for (const [key, c] of this.cycles) {
+      if (found.has(key) || !c.edges.some((x) => touched.has(x))) continue;
+      const j = this.verdict(this.replayer, c);
+      if (this.verdicts.get(key) === verdictKey(j)) continue;
+      out.push(this.finding(c, j, key));
+    }
+    return out;
+  }
+
+  /** Registers a cross-capture cycle found by an earlier ingest (dependencies in cycle order), so later captures re-judge it. */
+  remember(cycle: { from: string; to: string }[], verdict: string, reason?: string): void {
+    const g = this.replayer.graph;
+    const edges: number[] = [];
+    for (const d of cycle) {
+      const e = g.edgeId(this.imp.classOf(d.from), this.imp.classOf(d.to));
+      if (e < 0) return;
+      edges.push(e);
+    }
+    const c: CycleRecord = { classes: edges.map((e) => g.from[e]), edges, closingEdge: Math.max(...edges) };
+    const key = this.cycleKey(c);
+    this.cycles.set(key, c);
+    this.verdicts.set(key, verdictKey({ verdict: verdict as CycleJudgement['verdict'], reason }));
+  }
+
+  private fold(d: GraphDependency): number {
+    const g = this.replayer.graph;
+    const gateClasses = gateClassesOf(d, (n) => this.imp.classOf(n));
+    let e = g.edgeId(this.imp.classOf(d.from), this.imp.classOf(d.to));
+    if (e < 0) {
+      e = this.imp.addDependency(d);
+      // Instances are per boot: the union's gates are compared by class (UnionDep.gateClasses).
+      g.gates[e] = null;
+      this.deps[e] = { captures: [], captureCount: 0, gateClasses };
+    } else {
+      g.count[e] += d.count;
+      g.combos[e] |= d.combos;
+      if (d.clean > 0) {
+        if (g.cleanCount[e] === 0 && d.firstClean) g.firstClean[e] = this.imp.evidence(d.firstClean);
+        g.cleanCount[e] += d.clean;
+      }
+      const u = this.deps[e];
+      u.gateClasses = intersect(u.gateClasses, gateClasses);
+    }
+    const u = this.deps[e];
+    for (const c of d.captures.length ? d.captures : [d.first.capture]) {
+      if (u.captures.includes(c)) continue;
+      u.captureCount++;
+      if (u.captures.length < CAPTURES_PER_DEPENDENCY) u.captures.push(c);
+    }
+    return e;
+  }
+
+  /** analysis/verdicts' judgement of a cycle, then what a union of boots cannot know. */
+  private verdict(r: Replayer, c: CycleRecord): CycleJudgement {
+    const j = cycleVerdict(r, c);
+    if (j.verdict !== 'deadlock') return j;
+    const gate = this.commonGateClass(c);
+    if (gate !== undefined) {
+      return {
+        verdict: 'unverified',
+        reason: `gate lock across captures: every dependency of the cycle was recorded while holding a ${gate} lock, but in different boots, ` +
+          'where lock instances cannot be matched: it may be the same lock (then the sides never run at once) or not',
+      };
+    }
+    const dyn = this.unmatchedDynamicClass(c);
+    if (dyn !== undefined) {
+      return {
+        verdict: 'unverified',
+        reason: `per-boot class across captures: ${dyn} is numbered per boot (lockdep's #N, or a workqueue's own dynamic key), and the ` +
+          'dependencies into and out of it were recorded in different captures, so they may be different classes',
+      };
+    }
+    return j;
+  }
+
+  /** A class (not in the cycle) held at every recording of every dependency of the cycle, in every capture. */
+  private commonGateClass(c: CycleRecord): string | undefined {
+    let common: number[] | null = null;
+    for (const e of c.edges) {
+      const g = this.deps[e].gateClasses;
+      common = common === null ? g : intersect(common, g);
+      if (!common || !common.length) return undefined;
+    }
+    const names = this.replayer.classes;
+    const outside = (common ?? []).filter((x) => !c.classes.includes(x)).map((x) => names.displayName(x)).sort(compareNames);
+    return outside[0];
+  }
+
+  /** A per-boot-numbered class of the cycle whose dependency in and dependency out share no capture. */
+  private unmatchedDynamicClass(c: CycleRecord): string | undefined {
+    const n = c.edges.length;
+    for (let k = 0; k < n; k++) {
+      const name = this.replayer.classes.displayName(c.classes[k]);
+      if (!isPerBootClass(name)) continue;
+      const into = this.deps[c.edges[(k + n - 1) % n]], outOf = this.deps[c.edges[k]];
+      if (!into.captures.some((x) => outOf.captures.includes(x))) return name;
+    }
+    return undefined;
+  }
+
+  private finding(c: CycleRecord, j: CycleJudgement, key: string): CrossCaptureFinding {
+    this.verdicts.set(key, verdictKey(j));
+    const f = judgeCycle(this.replayer, this.imp.inputs, c, j);
+    f.caveats = [...(f.caveats ?? []), CROSS_CAPTURE_CAVEAT];
+    const captures = new Set<string>();
+    c.edges.forEach((e, k) => {
+      const u = this.deps[e];
+      f.dependencies[k].captures = [...u.captures].sort(compareNames);
+      const cited = (f.dependencies[k].firstClean ?? f.dependencies[k].first).input;
+      captures.add(u.captures.find((x) => cited === x || cited.startsWith(`${x}: `)) ?? u.captures[0]);
+    });
+    return { finding: f, captures: [...captures].sort(compareNames) };
+  }
+
+  private cycleKey(c: CycleRecord): string {
+    const g = this.replayer.graph, names = this.replayer.classes;
+    return JSON.stringify(c.edges.map((e) => dependencyKey(names.displayName(g.from[e]), names.displayName(g.to[e]))));
+  }
+}
+
+/**
+ * Names whose class identity is per boot: lockdep's `#N` (the N-th class
+ * registered under one name) and workqueue maps with a number in the name
+ * (a dynamic key per workqueue, wq_init_lockdep(), e.g. one per loop device).
+ */
+export function isPerBootClass(name: string): boolean {
+  const base = name.replace(/\/\d+$/, '');
+  return /#\d+$/.test(base) || (base.startsWith('(wq_completion)') && /\d/.test(base.slice('(wq_completion)'.length)));
+}
+
+function verdictKey(j: { verdict: string; reason?: string }): string {
+  return `${j.verdict}\u0000${j.reason ?? ''}`;
+}
+
+function byEvidence(a: GraphDependency, b: GraphDependency): number {
+  return compareEvidence(a.first, b.first) || compareDependencies(a, b);
+}
+
+function gateClassesOf(d: GraphDependency, classOf: (name: string) => number): number[] | null {
+  if (!d.gates.length) return null;
+  return [...new Set(d.gates.map((x) => classOf(x.class)))].sort((a, b) => a - b);
+}
+
+function intersect(a: number[] | null, b: number[] | null): number[] | null {
+  if (!a || !b) return null;
+  const keep = a.filter((x) => b.includes(x));
+  return keep.length ? keep : null;
+}
