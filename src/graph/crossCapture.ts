@@ -33,7 +33,7 @@ import type { Finding } from '../analysis/findings.ts';
 import { cycleVerdict, judgeCycle, type CycleJudgement } from '../analysis/verdicts.ts';
 import { chooseCycle } from '../analysis/cycleChoice.ts';
 import { CyclePathScratch, type CycleRecord } from './cyclePaths.ts';
-import { compareDependencies, compareNames, dependencyKey, type GraphDependency, type GraphFile } from './graphFile.ts';
+import { compareDependencies, compareNames, dependencyKey, type GraphClass, type GraphDependency, type GraphFile } from './graphFile.ts';
 import { compareEvidence } from './mergeGraphs.ts';
 import { GraphImporter } from './importGraph.ts';
 
@@ -65,8 +65,15 @@ export class CrossCaptureUnion {
   /** Cross-capture cycles found so far (to re-judge), by their canonical dependency list. */
   private readonly cycles = new Map<string, CycleRecord>();
   private readonly verdicts = new Map<string, string>();
+  /** Classes numbered per boot, or standing for several raw names (isPerBootClass, or changed by `normalise`). */
+  private readonly perBoot = new Set<number>();
 
-  constructor(readonly kernel: string) {}
+  /**
+   * `normalise` maps a raw class name to the union's class (a store keys
+   * classes by normalised name, analysis/findingIdentity); by default the
+   * union is over raw display names, as `merge` is.
+   */
+  constructor(readonly kernel: string, private readonly normalise: (raw: string) => string = (raw) => raw) {}
 
   get replayer(): Replayer {
     return this.imp.replayer;
@@ -84,7 +91,7 @@ export class CrossCaptureUnion {
    */
   add(g: GraphFile, judge = true): CrossCaptureFinding[] {
     for (const c of g.captures) this.imp.addCapture(c);
-    for (const c of g.classes) this.imp.addClass(c);
+    for (const c of g.classes) this.classOf(c.name, c);
     const graph = this.replayer.graph;
     const closedBefore = graph.closing.length;
     const touched = new Set<number>();
@@ -123,7 +130,7 @@ export class CrossCaptureUnion {
     const g = this.replayer.graph;
     const edges: number[] = [];
     for (const d of cycle) {
-      const e = g.edgeId(this.imp.classOf(d.from), this.imp.classOf(d.to));
+      const e = g.edgeId(this.classOf(d.from), this.classOf(d.to));
       if (e < 0) return;
       edges.push(e);
     }
@@ -133,10 +140,25 @@ export class CrossCaptureUnion {
     this.verdicts.set(key, verdictKey({ verdict: verdict as CycleJudgement['verdict'], reason }));
   }
 
-  private fold(d: GraphDependency): number {
+  /** Raw names whose class is per boot although the name does not show it (e.g. a store's aliases of a class). */
+  markPerBoot(raw: string): void {
+    this.classOf(raw);
+  }
+
+  /** The union's class of a raw name (its usage and read/write marks OR-ed in when given). */
+  private classOf(raw: string, c?: GraphClass): number {
+    const name = this.normalise(raw);
+    const id = c ? this.imp.addClass({ ...c, name }) : this.imp.classOf(name);
+    if (name !== raw || isPerBootClass(raw)) this.perBoot.add(id);
+    return id;
+  }
+
+  private fold(raw: GraphDependency): number {
     const g = this.replayer.graph;
-    const gateClasses = gateClassesOf(d, (n) => this.imp.classOf(n));
-    let e = g.edgeId(this.imp.classOf(d.from), this.imp.classOf(d.to));
+    const from = this.classOf(raw.from), to = this.classOf(raw.to);
+    const d: GraphDependency = { ...raw, from: this.normalise(raw.from), to: this.normalise(raw.to) };
+    const gateClasses = gateClassesOf(d, (n) => this.classOf(n));
+    let e = g.edgeId(from, to);
     if (e < 0) {
       e = this.imp.addDependency(d);
       // Instances are per boot: the union's gates are compared by class (UnionDep.gateClasses).
@@ -177,7 +199,7 @@ export class CrossCaptureUnion {
     if (dyn !== undefined) {
       return {
         verdict: 'unverified',
-        reason: `per-boot class across captures: ${dyn} is numbered per boot (lockdep's #N, or a workqueue's own dynamic key), and the ` +
+        reason: `per-boot class across captures: ${dyn} stands for classes numbered per boot (lockdep's #N, or workqueues' own dynamic keys), and the ` +
           'dependencies into and out of it were recorded in different captures, so they may be different classes',
       };
     }
@@ -201,8 +223,8 @@ export class CrossCaptureUnion {
   private unmatchedDynamicClass(c: CycleRecord): string | undefined {
     const n = c.edges.length;
     for (let k = 0; k < n; k++) {
+      if (!this.perBoot.has(c.classes[k])) continue;
       const name = this.replayer.classes.displayName(c.classes[k]);
-      if (!isPerBootClass(name)) continue;
       const into = this.deps[c.edges[(k + n - 1) % n]], outOf = this.deps[c.edges[k]];
       if (!into.captures.some((x) => outOf.captures.includes(x))) return name;
     }
