@@ -8,6 +8,7 @@
 import type { Dialect } from './engine.ts';
 import { migration001 } from './migrations/001_initial.ts';
 import { migration002 } from './migrations/002_query_indexes.ts';
+import { migration003 } from './migrations/003_cross_capture.ts';
 
 export interface Migration {
   version: number;
@@ -16,7 +17,7 @@ export interface Migration {
   statements: string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

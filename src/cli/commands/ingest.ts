@@ -11,7 +11,7 @@ import { loadRules } from '../../analysis/rules.ts';
 import { defaultStore } from '../../store/storeUrl.ts';
 import { withStore } from '../../store/openStore.ts';
 import { loadCapture } from '../../store/captureSource.ts';
-import { ingestCapture, type IngestOutcome } from '../../store/ingestCapture.ts';
+import { ingestWithCrossCapture, type CrossCaptureIngestOutcome } from '../../store/crossCaptureIngest.ts';
 import { parseWorkers } from './replay.ts';
 
 interface IngestOptions {
@@ -49,18 +49,21 @@ export function registerIngest(program: Command): void {
       await withStore(o.store, {}, async (store) => {
         for (const input of inputs) {
           const rec = await loadCapture(input, run, { name: o.capture, kernel: o.kernel, machine: o.machine, buildId: o.buildId, testId: o.testId });
-          process.stdout.write(`${describeOutcome(await ingestCapture(store, rec))}\n`);
+          process.stdout.write(`${describeOutcome(await ingestWithCrossCapture(store, rec))}\n`);
         }
       });
     });
 }
 
-export function describeOutcome(r: IngestOutcome): string {
+export function describeOutcome(r: CrossCaptureIngestOutcome): string {
   const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   if (r.status === 'present') {
     return `${r.name}: already present as capture ${r.captureId} (kernel ${r.kernel}): nothing changed`;
   }
   return `${r.name}: new capture ${r.captureId} (kernel ${r.kernel}): ${plural(r.classes, 'class', 'classes')}, `
     + `${plural(r.dependencies, 'dependency', 'dependencies')} (${r.newDependencies} new in ${r.kernel}), `
-    + `${plural(r.findings, 'finding', 'findings')} (${r.newFindings} new)`;
+    + `${plural(r.findings, 'finding', 'findings')} (${r.newFindings} new)`
+    + (r.crossCapture.found || r.crossCapture.rejudged
+      ? `, cross-capture: ${r.crossCapture.found} found, ${r.crossCapture.rejudged} re-judged (${plural(r.crossCapture.deadlocks, 'deadlock', 'deadlocks')})`
+      : '');
 }
