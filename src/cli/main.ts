@@ -10,6 +10,11 @@ import { registerCompareLockdep } from './commands/compareLockdep.ts';
 import { registerMerge } from './commands/merge.ts';
 import { registerDiff } from './commands/diff.ts';
 import { registerExport } from './commands/export.ts';
+import { registerFindings } from './commands/findings.ts';
+import { registerFinding } from './commands/finding.ts';
+import { registerKernelDiff } from './commands/kernelDiff.ts';
+import { registerStoreExport } from './commands/storeExport.ts';
+import { registerStoreHtml } from './commands/storeHtml.ts';
 import { registerIngest } from './commands/ingest.ts';
 
 const debug = process.argv.includes('--debug');
@@ -34,6 +39,11 @@ registerMerge(program);
 registerDiff(program);
 registerExport(program);
 registerIngest(program);
+registerFindings(program);
+registerFinding(program);
+registerKernelDiff(program);
+registerStoreExport(program);
+registerStoreHtml(program);
 
 async function main(): Promise<void> {
   try {
