@@ -40,6 +40,11 @@ interface Cached {
 
 const cache = new Map<string, Cached>();
 
+/** Forgets the unions kept in memory: the next ingest reads its union from the store (as a new process does). */
+export function forgetUnions(): void {
+  cache.clear();
+}
+
 export interface CrossCaptureIngestOutcome extends IngestOutcome {
   crossCapture: CrossCaptureOutcome;
 }

@@ -11,31 +11,12 @@ import { join } from 'node:path';
 import { CrossCaptureUnion, CROSS_CAPTURE_CAVEAT, isPerBootClass } from '../../src/graph/crossCapture.ts';
 import { replayCapture } from '../../src/graph/graphReplay.ts';
 import { DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';
-import { GRAPH_SCHEMA, type GraphDependency, type GraphFile } from '../../src/graph/graphFile.ts';
+import type { GraphFile } from '../../src/graph/graphFile.ts';
+import { smallGraph as graph } from '../helpers/smallGraph.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 async function captureGraph(trace: string, name: string): Promise<GraphFile> {
   return (await replayCapture({ ...DEFAULT_RUN_OPTIONS, workers: 1, inputs: [join(ROOT, trace)] }, { name, kernel: '6.1' })).graph;
-}
-
-interface DepSpec { from: string; to: string; clean?: boolean; gates?: [string, string][]; line?: number }
-
-/** A capture's graph from a list of dependencies (each recorded once, write locks, at increasing lines). */
-function graph(capture: string, deps: DepSpec[]): GraphFile {
-  const names = new Set<string>();
-  const dependencies: GraphDependency[] = deps.map((d, i) => {
-    names.add(d.from).add(d.to);
-    const first = { capture, input: `${capture}.txt`, line: d.line ?? 10 * (i + 1), ts: '1.000000', cpu: 0, pid: 100 + i, comm: 't', context: `task ${100 + i}`, held: [d.from], ...(d.clean === false ? { uncertain: true } : {}) };
-    return {
-      from: d.from, to: d.to, count: 1, clean: d.clean === false ? 0 : 1, combos: 1, kinds: ['E->E'], first,
-      ...(d.clean === false ? {} : { firstClean: first }),
-      gates: (d.gates ?? []).map(([c, inst]) => ({ class: c, instance: inst })), captures: [capture],
-    };
-  });
-  return {
-    schema: GRAPH_SCHEMA, captures: [{ name: capture, kernel: '6.1', inputs: [{ name: `${capture}.txt`, positions: 'line' }] }],
-    classes: [...names].map((name) => ({ name, usageBits: 0, usage: [], written: true, read: false })), dependencies,
-  };
 }
 
 describe('cross-capture cycles', () => {

@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { withStore } from '../../store/openStore.ts';
 import { showFinding } from '../../store/findingQueries.ts';
 import { renderFindingDetail } from '../../store/findingsText.ts';
-import { InputError } from '../../model/inputError.ts';
+import { StoreError } from '../../store/engine.ts';
 import { emit, storeOption } from '../storeOptions.ts';
 
 export function registerFinding(program: Command): void {
@@ -20,7 +20,7 @@ export function registerFinding(program: Command): void {
     .action(async (id: string, o: { store: string; format: string }) => {
       await withStore(o.store, { readOnly: true }, async (store) => {
         const f = await showFinding(store, id);
-        if (!f) throw new InputError(store.location, undefined, `no finding ${id} in this store`);
+        if (!f) throw new StoreError(store.location, `no finding ${id} in this store`);
         emit(o.format === 'json' ? JSON.stringify(f, null, 2) + '\n' : renderFindingDetail(f), undefined);
       });
     });
