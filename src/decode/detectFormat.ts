@@ -3,7 +3,9 @@
  * decodes the same). Each format's sniffer looks at the first decompressed
  * bytes; the first that matches wins.
  */
-export type TraceFormat = 'ftrace' | 'trace-cmd-report' | 'trace-dat' | 'perf-script' | 'perf-json' | 'lockdep' | 'graph';
+import { isPerfDataMagic } from './perfdata/perfHeader.ts';
+
+export type TraceFormat = 'ftrace' | 'trace-cmd-report' | 'trace-dat' | 'perf-data' | 'perf-script' | 'perf-json' | 'lockdep' | 'graph';
 
 export interface Detection {
   format: TraceFormat;
@@ -13,7 +15,7 @@ export interface Detection {
   firstInstance?: string;
 }
 
-export const FORMATS_TRIED = 'ftrace text (trace, trace_pipe), trace-cmd report text, trace-cmd trace.dat, perf script text, perf JSON, /proc/lockdep, lockreplay graph';
+export const FORMATS_TRIED = 'ftrace text (trace, trace_pipe), trace-cmd report text, trace-cmd trace.dat, perf.data, perf script text, perf JSON, /proc/lockdep, lockreplay graph';
 
 const FTRACE_EVENT = /^\s*(.+)-(\d+)\s+(\(\s*[\d-]+\)\s+)?\[\d+\]\s+([dDbX.][^\s]{3,4}\s+)?\d+(\.\d+)?:\s+\w+:/;
 const TRACE_CMD_EVENT = /^\s*(\S*):\s+(.+)-(\d+)\s+\[\d+\]\s+\d+(\.\d+)?:\s+\w+:/;
@@ -24,7 +26,8 @@ export function detectFormat(head: Uint8Array): Detection | undefined {
   if (head.length >= 10 && head[0] === 0x17 && head[1] === 0x08 && head[2] === 0x44 && Buffer.from(head.subarray(3, 10)).toString('latin1') === 'tracing') {
     return { format: 'trace-dat' };
   }
-  if (head.length >= 8 && Buffer.from(head.subarray(0, 8)).toString('latin1') === 'PERFILE2') return undefined; // perf.data: not readable directly
+  // perf.data, file or pipe mode, written little- or big-endian
+  if (isPerfDataMagic(head)) return { format: 'perf-data' };
   const text = Buffer.from(head).toString('utf8');
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) {

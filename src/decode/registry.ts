@@ -11,6 +11,7 @@ import { decodeFtraceText } from './ftrace/decodeFtraceText.ts';
 import { decodeTraceDat } from './tracedat/decodeTraceDat.ts';
 import { decodePerfScript } from './perf/decodePerfScript.ts';
 import { decodePerfJson } from './perf/decodePerfJson.ts';
+import { decodePerfData } from './perfdata/decodePerfData.ts';
 
 export interface DecodeContext {
   /** Index of this input in the run. */
@@ -21,6 +22,8 @@ export interface DecodeContext {
   maxLineBytes: number;
   /** trace-cmd buffer instance requested by the user. */
   instance?: string;
+  /** Path of the traced machine's /proc/kallsyms (--kallsyms), possibly compressed. */
+  kallsyms?: string;
   /** Extra event names to keep as EventKind.Custom (pseudo-lock rules). */
   customEvents?: readonly string[];
   /** Worker count requested (decoders that parallelise may use it). */
@@ -37,4 +40,5 @@ export const DECODERS: Partial<Record<TraceFormat, FormatDecoder>> = {
   'trace-dat': decodeTraceDat,
   'perf-script': decodePerfScript,
   'perf-json': decodePerfJson,
+  'perf-data': decodePerfData,
 };

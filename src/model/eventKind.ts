@@ -67,4 +67,9 @@ export enum LostFlags {
 export enum LockFlags {
   Try = 1,
   Read = 2,
+  /**
+   * Not from the tracepoint: the capture may lack this acquisition's release (perf.data, before
+   * lock_release was turned on for its CPU), so the replay pushes it uncertain.
+   */
+  Uncertain = 4,
 }

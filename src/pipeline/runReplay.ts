@@ -28,6 +28,8 @@ export interface RunOptions {
   maxLineBytes: number;
   /** trace-cmd buffer instance to keep. */
   instance?: string;
+  /** The traced machine's /proc/kallsyms (--kallsyms; may be compressed): names function pointers where the capture stores none (perf.data). */
+  kallsyms?: string;
   /** Decode workers (1 = everything on the main thread). */
   workers: number;
   replay: ReplayOptions;
@@ -110,7 +112,7 @@ async function replayInput(
   if (!decode) throw new InputError(input.name, { byte: 0 }, `${detection.format} input is recognised but cannot be replayed yet`);
   const ctx: DecodeContext = {
     index, input, detection, frameBytes: opts.frameBytes, maxLineBytes: opts.maxLineBytes, instance: opts.instance,
-    workers: opts.workers, customEvents: replayer.pseudo?.customEvents, summary: { positions: 'line', bytes: 0, notes: [] },
+    kallsyms: opts.kallsyms, workers: opts.workers, customEvents: replayer.pseudo?.customEvents, summary: { positions: 'line', bytes: 0, notes: [] },
   };
   // ftrace text goes through pipeline/parallelDecode (inline or on workers; it remaps strings itself).
   const ftrace = decode === decodeFtraceText;

@@ -279,7 +279,7 @@ export class Replayer {
     if (rawRead === RawRead.ReadIrq) flags |= HeldFlags.ReadInIrq;
     // A recovered acquisition happened earlier, at a moment not seen: no irq usage from it, no proof from it.
     if (recovered) flags |= HeldFlags.Recovered | HeldFlags.Uncertain;
-    if (classFromUncertain) flags |= HeldFlags.Uncertain;
+    if (classFromUncertain || lf & LockFlags.Uncertain) flags |= HeldFlags.Uncertain;
 
     if (validated && !recovered) {
       const m = IrqUsage.bitsFor(irq, isTry, isRead);

@@ -72,7 +72,7 @@ describe('perf 6.1 JSON (no tracepoint fields)', () => {
     const e = await runReplay({ ...DEFAULT_RUN_OPTIONS, inputs: [p] }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(InputError);
     expect((e as Error).message).toMatch(/perf 6\.1's JSON export .* carries no tracepoint fields/);
-    expect((e as Error).message).toContain('perf script -F comm,tid,cpu,time,event,trace -i perf.data > trace.txt');
+    expect((e as Error).message).toContain('replay the perf.data itself (or `perf script -F comm,tid,cpu,time,event,trace -i perf.data > trace.txt`)');
   });
 
   it.skipIf(!existsSync(NONE_JSON))('is refused on the real none/perf.json.xz', async () => {

@@ -16,6 +16,7 @@ export function registerReplay(program: Command): void {
   .option('-o, --out <file>', 'write the report to a file')
   .option('--strict', 'exit 2 if any warning was raised')
   .option('--instance <name>', 'trace-cmd buffer instance to replay')
+  .option('--kallsyms <file>', "the traced machine's /proc/kallsyms (may be compressed): names workqueue functions in perf.data, which stores none")
   .addOption(new Option('--wq-model <model>', 'workqueue classes: per instance (>= 5.1) or shared by name (older kernels)').choices(['dynamic', 'shared']).default('dynamic'))
   .option('--chunk-size <size>', 'bytes per decoded frame (e.g. 4M)', parseSize)
   .option('--rules <file>', 'rules file (JSON): suppressions, class rename/merge/split, pseudo-locks (docs/rules.md)')
@@ -25,11 +26,12 @@ export function registerReplay(program: Command): void {
   .option('--save-graph <file>', 'also write the dependency graph (lockreplay/graph@1, docs/graph-schema.md); inputs may be graph files too')
   .option('--capture <name>', 'capture name recorded in the graph (default: the trace names)')
   .option('--kernel <version>', 'kernel version recorded in the graph')
-  .action(async (traces: string[], o: { format: string; out?: string; strict?: boolean; instance?: string; wqModel: 'dynamic' | 'shared'; chunkSize?: number; rules?: string; workers: number; profile?: boolean; progress: boolean; saveGraph?: string; capture?: string; kernel?: string }) => {
+  .action(async (traces: string[], o: { format: string; out?: string; strict?: boolean; instance?: string; kallsyms?: string; wqModel: 'dynamic' | 'shared'; chunkSize?: number; rules?: string; workers: number; profile?: boolean; progress: boolean; saveGraph?: string; capture?: string; kernel?: string }) => {
     const result = await replayMaybeGraphs({
       ...DEFAULT_RUN_OPTIONS,
       inputs: traces,
       instance: o.instance,
+      kallsyms: o.kallsyms,
       frameBytes: o.chunkSize ?? DEFAULT_RUN_OPTIONS.frameBytes,
       workers: o.workers,
       profile: !!o.profile,

@@ -21,7 +21,7 @@ const SAMPLES_PER_BATCH = 1 << 14;
 
 export const NO_FIELDS_MESSAGE =
   "perf JSON without tracepoint fields: perf 6.1's JSON export (perf data convert --to-json) carries no tracepoint fields " +
-  '(no lock names or addresses), so it cannot be replayed; run `perf script -F comm,tid,cpu,time,event,trace -i perf.data > trace.txt` and replay that instead';
+  '(no lock names or addresses), so it cannot be replayed; replay the perf.data itself (or `perf script -F comm,tid,cpu,time,event,trace -i perf.data > trace.txt`) instead';
 
 export async function* decodePerfJson(ctx: DecodeContext): AsyncGenerator<DecodedFrame> {
   const name = ctx.input.name;

@@ -30,11 +30,11 @@ export class Cursor {
   }
 
   bytes(n: number, what: string): Buffer {
-    if (n < 0 || !Number.isFinite(n)) throw new InputError(this.file.name, { byte: this.at }, `corrupt trace.dat: bad size ${n} for ${what}`);
+    if (n < 0 || !Number.isFinite(n)) throw new InputError(this.file.name, { byte: this.at }, `corrupt ${this.file.label}: bad size ${n} for ${what}`);
     let b: Buffer;
     if (this.mem) {
       if (this.pos + n > this.mem.length) {
-        throw new InputError(this.file.name, { byte: this.memAt }, `corrupt trace.dat: ${what} runs past the end of its section`);
+        throw new InputError(this.file.name, { byte: this.memAt }, `corrupt ${this.file.label}: ${what} runs past the end of its section`);
       }
       b = this.mem.subarray(this.pos, this.pos + n);
     } else {
@@ -68,7 +68,7 @@ export class Cursor {
     const b = this.small(8, what);
     const lo = this.little ? b.readUInt32LE(0) : b.readUInt32BE(4);
     const hi = this.little ? b.readUInt32LE(4) : b.readUInt32BE(0);
-    if (hi >= 0x200000) throw new InputError(this.file.name, { byte: at }, `corrupt trace.dat: ${what} is too large`);
+    if (hi >= 0x200000) throw new InputError(this.file.name, { byte: at }, `corrupt ${this.file.label}: ${what} is too large`);
     return hi * 0x100000000 + lo;
   }
 
@@ -77,14 +77,14 @@ export class Cursor {
     const start = this.pos;
     if (this.mem) {
       const e = this.mem.indexOf(0, this.pos);
-      if (e < 0 || e - start > max) throw new InputError(this.file.name, { byte: this.memAt }, `corrupt trace.dat: unterminated ${what}`);
+      if (e < 0 || e - start > max) throw new InputError(this.file.name, { byte: this.memAt }, `corrupt ${this.file.label}: unterminated ${what}`);
       this.pos = e + 1;
       return this.mem.toString('utf8', start, e);
     }
     const chunk = Math.min(max + 1, Math.max(0, this.fileSize() - start));
     const b = this.file.read(chunk, start, what);
     const e = b.indexOf(0);
-    if (e < 0) throw new InputError(this.file.name, { byte: start }, `${chunk <= max ? 'truncated' : 'corrupt'} trace.dat: unterminated ${what}`);
+    if (e < 0) throw new InputError(this.file.name, { byte: start }, `${chunk <= max ? 'truncated' : 'corrupt'} ${this.file.label}: unterminated ${what}`);
     this.pos = start + e + 1;
     return b.toString('utf8', 0, e);
   }

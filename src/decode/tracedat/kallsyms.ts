@@ -8,6 +8,8 @@
  * functions): the text is scanned byte by byte into typed arrays, and a name
  * becomes a string only when it is looked up.
  */
+import { openInput } from '../../io/openInput.ts';
+
 export class Kallsyms {
   private hi!: Uint32Array;
   private lo!: Uint32Array;
@@ -100,4 +102,12 @@ function parseLine(t: Buffer, p: number, eol: number): boolean {
   rowNameStart = nameStart;
   rowNameEnd = p;
   return true;
+}
+
+/** A kallsyms file given by the user (--kallsyms), read whole (a few MB) and decompressed like any input. */
+export async function readKallsymsFile(path: string): Promise<Buffer> {
+  const input = await openInput(path);
+  const parts: Buffer[] = [];
+  for await (const c of input.chunks) parts.push(c);
+  return Buffer.concat(parts);
 }

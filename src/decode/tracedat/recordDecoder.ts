@@ -1,22 +1,23 @@
 /**
- * One ring-buffer record → one row of the batch, by the file's own event
- * formats (eventLayouts.ts). Field values are the tokens trace-cmd report
- * prints, so the replay sees the same strings from trace.dat and from report
- * text: pointers as 0x<lowercase hex>, functions by the file's kallsyms (%ps),
- * comms from its saved cmdlines. Per record: typed-array reads and ID lookups,
- * no object and no string unless a value is new.
+ * One raw tracepoint record → one row of the batch, by the file's own event
+ * formats (eventLayouts.ts): a trace.dat ring-buffer record, or the raw data
+ * of a perf.data sample (the same bytes: perf's tracepoint events fill the
+ * same struct trace_entry, common_flags included). Field values are the tokens
+ * trace-cmd report prints, so the replay sees the same strings from trace.dat
+ * and from report text: pointers as 0x<lowercase hex>, functions by kallsyms
+ * (%ps), comms from the caller's CommIds (trace.dat: its saved cmdlines).
+ * Per record: typed-array reads and ID lookups, no object and no string unless
+ * a value is new.
  */
 import type { BatchBuilder } from '../../model/batch.ts';
 import type { ByteInterner } from '../../model/byteInterner.ts';
 import { EventKind, IrqBits } from '../../model/eventKind.ts';
 import type { DecodeStats } from '../decoder.ts';
 import type { Warnings } from '../warnings.ts';
-import type { CpuRingBuffer } from './cpuRingBuffer.ts';
 import type { EventLayouts } from './eventLayouts.ts';
 import type { Kallsyms } from './kallsyms.ts';
 import { PointerIds } from './pointerIds.ts';
 import { NameByAddress } from '../../model/nameByAddress.ts';
-import { UNKNOWN_COMM } from './savedCmdlines.ts';
 
 /** common_flags (include/linux/trace_events.h: enum trace_flag_type) → IrqBits. */
 const TRACE_FLAG_IRQS_OFF = 0x01, TRACE_FLAG_HARDIRQ = 0x08, TRACE_FLAG_SOFTIRQ = 0x10;
@@ -34,15 +35,26 @@ export function irqBitsOfCommonFlags(f: number): number {
 }
 const IRQ_OF_FLAGS = Uint8Array.from({ length: 256 }, (_, f) => irqBitsOfCommonFlags(f));
 
-/** pids below this get a comm ID from an array; others (corrupt or huge pid_max) from a Map. */
-const PID_ARRAY = 1 << 22;
+/** One raw record: its bytes [rec, rec + recLen) in buf (view over the same memory), time, CPU and byte position. */
+export interface RawRecord {
+  buf: Uint8Array;
+  view: DataView;
+  rec: number;
+  recLen: number;
+  ts: number;
+  cpu: number;
+  pos: number;
+}
+
+/** pid → interned comm string ID. */
+export interface CommIds {
+  commOf(pid: number): number;
+}
 
 export class RecordDecoder {
   private readonly pointers: PointerIds;
   private readonly nameByAddr = new NameByAddress();
   private readonly funcIds = new Map<number, Map<number, number>>();
-  private commIds = new Int32Array(1024).fill(-1);
-  private readonly otherCommIds = new Map<number, number>();
   private readonly minLen: number;
 
   constructor(
@@ -50,30 +62,31 @@ export class RecordDecoder {
     private readonly little: boolean,
     private readonly strings: ByteInterner,
     private readonly kallsyms: Kallsyms,
-    private readonly cmdlines: Map<number, string>,
+    /** undefined: the caller fills the comm column itself (perf.data: from its thread table, in delivery order). */
+    private readonly comms: CommIds | undefined,
   ) {
     this.pointers = new PointerIds(strings);
     this.minLen = Math.max(layouts.typeOff + layouts.typeSize, layouts.flagsCommonOff + 1, layouts.pidOff + 4);
   }
 
-  /** Appends the current record of `s` to `out` if it is an event the replay uses. */
-  decode(s: CpuRingBuffer, out: BatchBuilder, input: number, warnings: Warnings, stats: DecodeStats): void {
+  /** Appends record `s` to `out` if it is an event the replay uses; its row, or -1. */
+  decode(s: RawRecord, out: BatchBuilder, input: number, warnings: Warnings, stats: DecodeStats): number {
     const lay = this.layouts, L = this.little;
     const v = s.view, r = s.rec, len = s.recLen, pos = s.pos;
     if (len < this.minLen) {
       warnings.add('unparsed-line', input, pos, `record of ${len} bytes is shorter than the common fields`);
-      return;
+      return -1;
     }
     const typeOff = lay.typeOff, typeSize = lay.typeSize;
     const type = typeSize === 2 ? v.getUint16(r + typeOff, L) : typeSize === 4 ? v.getUint32(r + typeOff, L) & 0xffff : v.getUint8(r + typeOff);
     const kind = lay.kind[type];
     if (kind < 0) {
       stats.otherEvents++;
-      return;
+      return -1;
     }
     const pid = v.getInt32(r + lay.pidOff, L);
     const i = out.push(kind, s.ts, s.cpu, pid, IRQ_OF_FLAGS[v.getUint8(r + lay.flagsCommonOff)], pos);
-    out.comm[i] = this.commOf(pid);
+    if (this.comms) out.comm[i] = this.comms.commOf(pid);
     let ok = true;
     const ao = lay.addrOff[type];
     if (ao >= 0) {
@@ -128,7 +141,9 @@ export class RecordDecoder {
     if (!ok) {
       out.length--;
       warnings.add('unparsed-line', input, pos, 'record shorter than its format says');
+      return -1;
     }
+    return i;
   }
 
   private pointer(v: DataView, at: number, size: number): number {
@@ -147,24 +162,6 @@ export class RecordDecoder {
       id = sym === undefined ? this.pointers.id(hi, lo) : this.strings.internString(sym);
       m.set(lo, id);
     }
-    return id;
-  }
-
-  private commOf(pid: number): number {
-    if (pid >= 0 && pid < PID_ARRAY) {
-      if (pid >= this.commIds.length) {
-        let n = this.commIds.length;
-        while (n <= pid) n *= 2;
-        const a = new Int32Array(n).fill(-1);
-        a.set(this.commIds);
-        this.commIds = a;
-      }
-      let id = this.commIds[pid];
-      if (id < 0) this.commIds[pid] = id = this.strings.internString(this.cmdlines.get(pid) ?? UNKNOWN_COMM);
-      return id;
-    }
-    let id = this.otherCommIds.get(pid);
-    if (id === undefined) this.otherCommIds.set(pid, (id = this.strings.internString(this.cmdlines.get(pid) ?? UNKNOWN_COMM)));
     return id;
   }
 }

@@ -23,7 +23,7 @@ import { EventLayouts } from './eventLayouts.ts';
 import { Kallsyms } from './kallsyms.ts';
 import type { RandomAccess } from './randomAccess.ts';
 import { RecordDecoder } from './recordDecoder.ts';
-import { parseSavedCmdlines } from './savedCmdlines.ts';
+import { parseSavedCmdlines, SavedCmdlineComms } from './savedCmdlines.ts';
 import { readTraceDatMeta, type BufferInstance } from './traceDatMeta.ts';
 
 /** Events in the first frame; each next one doubles, up to eventsPerFrame(). */
@@ -83,7 +83,7 @@ export class TraceDatDecoder {
     if (!inst) return;
     const layouts = new EventLayouts(meta.formats);
     if (layouts.missing.length) this.warnings.add('unknown-event', input, 0, `formats without the expected fields: ${layouts.missing.join(', ')}`);
-    this.records = new RecordDecoder(layouts, meta.little, this.strings, new Kallsyms(meta.kallsyms), parseSavedCmdlines(meta.cmdlines));
+    this.records = new RecordDecoder(layouts, meta.little, this.strings, new Kallsyms(meta.kallsyms), new SavedCmdlineComms(this.strings, parseSavedCmdlines(meta.cmdlines)));
     const cpus = [...inst.cpus].sort((a, b) => a.cpu - b.cpu);
     this.merge = new CpuMerge(cpus.map((c) => new CpuRingBuffer(file, meta, c.cpu, c, inst.pageSize, inst.compressed)));
   }

@@ -48,37 +48,75 @@ const OPT_KALLSYMS = 19, OPT_CMDLINES = 21;
 const SECTION_COMPRESSED = 1;
 
 export function readTraceDatMeta(file: RandomAccess): TraceDatMeta {
-  const name = file.name;
-  const head = file.read(Math.min(file.size, 10), 0, 'magic');
-  if (head.length < 10 || head[0] !== 0x17 || head[1] !== 0x08 || head[2] !== 0x44 || head.toString('latin1', 3, 10) !== 'tracing') {
-    throw new InputError(name, { byte: 0 }, 'not a trace.dat (bad magic)');
-  }
-  const c0 = new Cursor(file, true, 10);
-  const versionText = c0.cstr('version string', 16);
+  const { versionText, little, longSize, pageSize, cursor: c } = readTracingPreamble(file, 0);
   const version = Number(versionText);
-  if (version !== 6 && version !== 7) throw new InputError(name, { byte: 10 }, `trace.dat version "${versionText}" is not supported (6 and 7 are)`);
+  if (version !== 6 && version !== 7) throw new InputError(file.name, { byte: 10 }, `trace.dat version "${versionText}" is not supported (6 and 7 are)`);
+  return version === 6 ? readV6(file, c, little, longSize, pageSize) : readV7(file, c, longSize);
+}
+
+/** The start shared by a trace.dat and perf.data's tracing data (trace-event-read.c): magic, version, endianness, long size, page size. */
+export interface TracingPreamble {
+  versionText: string;
+  little: boolean;
+  longSize: number;
+  pageSize: number;
+  /** Positioned after the page size. */
+  cursor: Cursor;
+}
+
+export function readTracingPreamble(file: RandomAccess, at: number): TracingPreamble {
+  const name = file.name;
+  const head = file.read(Math.min(Math.max(0, file.size - at), 10), at, 'magic');
+  if (head.length < 10 || head[0] !== 0x17 || head[1] !== 0x08 || head[2] !== 0x44 || head.toString('latin1', 3, 10) !== 'tracing') {
+    throw new InputError(name, { byte: at }, file.label === 'trace.dat' ? 'not a trace.dat (bad magic)' : `corrupt ${file.label}: tracing data without its "tracing" magic`);
+  }
+  const c0 = new Cursor(file, true, at + 10);
+  const versionText = c0.cstr('version string', 16);
   const endianAt = c0.pos;
   const endian = c0.u8('endianness');
-  if (endian > 1) throw new InputError(name, { byte: endianAt }, `corrupt trace.dat: endianness byte ${endian}`);
+  if (endian > 1) throw new InputError(name, { byte: endianAt }, `corrupt ${file.label}: endianness byte ${endian}`);
   const c = new Cursor(file, endian === 0, c0.pos);
   const longAt = c.pos;
   const longSize = c.u8('long size');
-  if (longSize !== 4 && longSize !== 8) throw new InputError(name, { byte: longAt }, `corrupt trace.dat: long size ${longSize}`);
+  if (longSize !== 4 && longSize !== 8) throw new InputError(name, { byte: longAt }, `corrupt ${file.label}: long size ${longSize}`);
   const pageAt = c.pos;
   const pageSize = c.u32('page size');
-  if (pageSize < 64 || pageSize > 1 << 24) throw new InputError(name, { byte: pageAt }, `corrupt trace.dat: page size ${pageSize}`);
-  return version === 6 ? readV6(file, c, longSize, pageSize) : readV7(file, c, longSize);
+  if (pageSize < 64 || pageSize > 1 << 24) throw new InputError(name, { byte: pageAt }, `corrupt ${file.label}: page size ${pageSize}`);
+  return { versionText, little: endian === 0, longSize, pageSize, cursor: c };
+}
+
+/**
+ * What trace.dat v6 and perf's tracing data (HEADER_TRACING_DATA) store one after another after the preamble:
+ * page and event headers, ftrace and event formats, kallsyms, printk formats, saved cmdlines (perf's
+ * version "0.5" had none).
+ */
+export interface TracingSections {
+  page: PageHeaderLayout;
+  formats: EventFormat[];
+  kallsyms: Buffer;
+  cmdlines?: Buffer;
+}
+
+export function readTracingSections(file: RandomAccess, c: Cursor, withCmdlines: boolean): TracingSections {
+  const page = readHeaders(file, c);
+  const formats: EventFormat[] = [];
+  readFtraceFormats(c, formats);
+  readEventFormats(c, formats);
+  const kallsyms = c.bytes(c.u32('kallsyms size'), 'kallsyms');
+  c.bytes(c.u32('printk size'), 'printk formats');
+  const cmdlines = withCmdlines ? c.bytes(c.u64('cmdlines size'), 'cmdlines') : undefined;
+  return { page, formats, kallsyms, cmdlines };
 }
 
 function readHeaders(file: RandomAccess, c: Cursor): PageHeaderLayout {
   const at = c.at;
-  if (c.cstr('header_page label', 16) !== 'header_page') throw new InputError(file.name, { byte: at }, 'corrupt trace.dat: "header_page" expected');
+  if (c.cstr('header_page label', 16) !== 'header_page') throw new InputError(file.name, { byte: at }, `corrupt ${file.label}: "header_page" expected`);
   const pageText = c.bytes(c.u64('header_page size'), 'header_page').toString('utf8');
   const at2 = c.at;
-  if (c.cstr('header_event label', 16) !== 'header_event') throw new InputError(file.name, { byte: at2 }, 'corrupt trace.dat: "header_event" expected');
+  if (c.cstr('header_event label', 16) !== 'header_event') throw new InputError(file.name, { byte: at2 }, `corrupt ${file.label}: "header_event" expected`);
   c.bytes(c.u64('header_event size'), 'header_event'); // the 5/27-bit event header; fixed since 2.6.x
   const page = parseHeaderPage(pageText);
-  if (!page) throw new InputError(file.name, { byte: at }, 'corrupt trace.dat: header_page has no commit/data fields');
+  if (!page) throw new InputError(file.name, { byte: at }, `corrupt ${file.label}: header_page has no commit/data fields`);
   return page;
 }
 
@@ -102,14 +140,8 @@ function readEventFormats(c: Cursor, out: EventFormat[]): void {
   }
 }
 
-function readV6(file: RandomAccess, c: Cursor, longSize: number, pageSize: number): TraceDatMeta {
-  const page = readHeaders(file, c);
-  const formats: EventFormat[] = [];
-  readFtraceFormats(c, formats);
-  readEventFormats(c, formats);
-  const kallsyms = c.bytes(c.u32('kallsyms size'), 'kallsyms');
-  c.bytes(c.u32('printk size'), 'printk formats');
-  const cmdlines = c.bytes(c.u64('cmdlines size'), 'cmdlines');
+function readV6(file: RandomAccess, c: Cursor, little: boolean, longSize: number, pageSize: number): TraceDatMeta {
+  const { page, formats, kallsyms, cmdlines } = readTracingSections(file, c, true);
   const ncpu = c.u32('cpu count');
   if (ncpu > 65535) throw new InputError(file.name, { byte: c.at - 4 }, `corrupt trace.dat: ${ncpu} CPUs`);
   let labelAt = c.at;
@@ -145,7 +177,7 @@ function readV6(file: RandomAccess, c: Cursor, longSize: number, pageSize: numbe
     if (file.read(Math.min(10, file.size - b.offset), b.offset, 'buffer label').toString('latin1') === 'flyrecord\0') bc.pos += 10;
     instances.push({ name: b.name, pageSize, cpus: readCpus(bc), compressed: false });
   }
-  return { version: 6, little: c.little, longSize, page, formats, kallsyms, cmdlines, instances };
+  return { version: 6, little, longSize, page, formats, kallsyms, cmdlines, instances };
 }
 
 function readV7(file: RandomAccess, c: Cursor, longSize: number): TraceDatMeta {
