@@ -17,10 +17,11 @@ import { BatchBuilder } from '../../model/batch.ts';
 
 export class OrderedRows {
   /** Rows waiting for their round to be flushed; the decoder appends here. */
-  staged = new BatchBuilder(4096);
+  staged = new BatchBuilder(16384);
   /** Rows being delivered: `draining` in the order of `order[drainAt .. drainEnd)`. */
-  draining = new BatchBuilder(4096);
-  private order = new Uint32Array(4096);
+  draining = new BatchBuilder(16384);
+  private order: Uint32Array = new Uint32Array(16384);
+  private spare: Uint32Array = new Uint32Array(16384);
   private drainAt = 0;
   private drainEnd = 0;
   /** perf's max_timestamp and next_flush. */
@@ -49,15 +50,17 @@ export class OrderedRows {
 
   private plan(limit: number): void {
     if (this.drainAt < this.drainEnd) throw new Error('OrderedRows: planned before the previous rows were delivered');
-    const s = this.staged, n = s.length, ts = s.tsNs;
-    if (this.order.length < n) this.order = new Uint32Array(Math.max(n, this.order.length * 2));
-    const idx = this.order.subarray(0, n);
-    let sorted = true;
-    for (let i = 0; i < n; i++) {
-      idx[i] = i;
-      if (i > 0 && ts[i] < ts[i - 1]) sorted = false;
+    const s = this.staged, n = s.length;
+    if (this.order.length < n) {
+      this.order = new Uint32Array(Math.max(n, this.order.length * 2));
+      this.spare = new Uint32Array(this.order.length);
     }
-    if (!sorted) idx.sort((a, b) => ts[a] - ts[b] || a - b);
+    const idx = stableTimeOrder(s.tsNs, n, this.order, this.spare);
+    if (idx !== this.order) {
+      this.spare = this.order;
+      this.order = idx;
+    }
+    const ts = s.tsNs;
     let k = 0;
     while (k < n && ts[idx[k]] <= limit) k++;
     // the rows that wait move to the other builder, in time order; the staged ones are drained in place
@@ -69,6 +72,37 @@ export class OrderedRows {
     this.drainAt = 0;
     this.drainEnd = k;
   }
+}
+
+/**
+ * Row indices 0..n-1 ordered by time, ties in index order: a natural merge sort. The staged rows are a few
+ * runs already in order (the rows that waited, then each CPU buffer's records), so this is a couple of
+ * linear passes. Returns whichever of `a` and `b` holds the result.
+ */
+export function stableTimeOrder(ts: Float64Array, n: number, a: Uint32Array, b: Uint32Array): Uint32Array {
+  for (let i = 0; i < n; i++) a[i] = i;
+  // run starts, then n
+  const starts: number[] = [0];
+  for (let i = 1; i < n; i++) if (ts[i] < ts[i - 1]) starts.push(i);
+  starts.push(n);
+  let src = a, dst = b;
+  let runs = starts;
+  while (runs.length > 2) {
+    const next: number[] = [0];
+    for (let r = 0; r + 1 < runs.length; r += 2) {
+      const lo = runs[r], mid = runs[r + 1], hi = r + 2 < runs.length ? runs[r + 2] : mid;
+      let i = lo, j = mid, o = lo;
+      while (i < mid && j < hi) dst[o++] = ts[src[j]] < ts[src[i]] ? src[j++] : src[i++];
+      while (i < mid) dst[o++] = src[i++];
+      while (j < hi) dst[o++] = src[j++];
+      next.push(hi);
+    }
+    runs = next;
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  return src;
 }
 
 /** Appends row i of `from` to `to`. */

@@ -14,8 +14,8 @@ const WINDOW = 4 << 20;
 
 export class RecordStream {
   /** The window: file bytes [bufAt, bufAt + bufLen). */
-  buf: Buffer = Buffer.alloc(WINDOW);
-  view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  buf: Buffer;
+  view: DataView;
   /** Current record: type, misc, size, its offset in buf and in the file. */
   type = 0;
   misc = 0;
@@ -35,6 +35,9 @@ export class RecordStream {
     private readonly little: boolean,
   ) {
     this.nextPos = start;
+    // only bytes read from the file are ever looked at: no need to zero the window
+    this.buf = Buffer.allocUnsafeSlow(Math.max(RECORD_HEADER_BYTES, Math.min(WINDOW, end - start)));
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   /** Steps to the next record; false at the end. */
