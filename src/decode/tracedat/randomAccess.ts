@@ -110,6 +110,8 @@ export class RandomAccess {
   }
 
   read(len: number, pos: number, what: string): Buffer {
+    // a corrupt size must be an InputError, not an allocation failure
+    if (pos < 0 || pos + len > this.size) this.readInto(Buffer.alloc(0), 0, len, pos, what);
     const b = Buffer.allocUnsafe(len);
     this.readInto(b, 0, len, pos, what);
     return b;
