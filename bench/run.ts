@@ -3,11 +3,13 @@
  * synthetic ftrace text (default 1 GB and 4 GB; --small: 200 MB and 800 MB)
  * and on the real `none` capture when present, for --workers 1 and 2, against
  * `wc -l` on the same bytes in the same run; and each real trace.dat against
- * `trace-cmd report` (bench/tracedat.ts). Writes bench/results/<name>.json.
+ * `trace-cmd report` (bench/tracedat.ts), each real perf.data against `perf script` (bench/perfdata.ts).
+ * Writes bench/results/<name>.json.
  *
  *   npm run bench [-- --small] [-- --seed N] [-- --sizes 100M,300M] [-- --repeat N]
  * Every configuration runs --repeat times (default 3); wall figures are the fastest run's.
  *   npm run bench -- --tracedat-only [--repeat N]   # only the trace.dat part: bench/results/tracedat.json
+ *   npm run bench -- --perfdata-only [--repeat N]   # only the perf.data part: bench/results/perfdata.json
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { writeTrace } from './generate.ts';
 import { traceDatBench } from './tracedat.ts';
+import { perfDataBench } from './perfdata.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -28,7 +31,8 @@ const small = args.includes('--small');
 const seed = Number(arg('--seed') ?? 1);
 const sizes = (arg('--sizes') ?? (small ? '200M,800M' : '1G,4G')).split(',').map(parseSize);
 const WORKERS = [1, 2];
-const tracedatOnly = args.includes('--tracedat-only');
+const perfdataOnly = args.includes('--perfdata-only');
+const tracedatOnly = args.includes('--tracedat-only') || perfdataOnly;
 const repeat = Number(arg('--repeat') ?? 3);
 
 function parseSize(s: string): number {
@@ -107,17 +111,20 @@ for (const inp of inputs) {
   results.push({ input: inp.name, bytes: inp.bytes, wcLineMbPerSec: r2(wcBps / 1e6), ...runs });
 }
 rmSync(tmpReport, { force: true });
-const tracedat = await traceDatBench(root, timed, repeat);
+const tracedat = perfdataOnly ? undefined : await traceDatBench(root, timed, repeat);
+const perfdata = args.includes('--tracedat-only') ? undefined : await perfDataBench(root, timed, repeat);
 
 const targets = { ratioToWcWith2Workers: 0.1, speedup2vs1: 1.6, peakRssMb: 256 };
 const loadAverage = (await import('node:os')).loadavg().map(r2);
 const cores = (await import('node:os')).availableParallelism();
-const out = tracedatOnly
-  ? { loadAverageAtEnd: loadAverage, cores, tracedat }
-  : { seed, sizes, loadAverageAtEnd: loadAverage, cores, targets, results, tracedat };
+const out = perfdataOnly
+  ? { loadAverageAtEnd: loadAverage, cores, perfdata }
+  : tracedatOnly
+    ? { loadAverageAtEnd: loadAverage, cores, tracedat }
+    : { seed, sizes, loadAverageAtEnd: loadAverage, cores, targets, results, tracedat, perfdata };
 const resultsDir = join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
 const label = arg('--sizes') ? `sizes-${arg('--sizes')}` : small ? 'small' : 'full';
-const file = join(resultsDir, tracedatOnly ? 'tracedat.json' : `${label}-seed${seed}.json`);
+const file = join(resultsDir, perfdataOnly ? 'perfdata.json' : tracedatOnly ? 'tracedat.json' : `${label}-seed${seed}.json`);
 writeFileSync(file, JSON.stringify(out, null, 2) + '\n');
 process.stderr.write(`wrote ${file}\n`);

@@ -67,6 +67,24 @@ put('crlf.txt', Buffer.from(slice.toString('latin1').replace(/\n/g, '\r\n'), 'la
 put('header-only.txt', Buffer.from(header, 'latin1'), 'abba trace.txt header lines only, no events');
 put('garbage-lines.txt', text([...lines.slice(0, headerLines), ...body.slice(0, 100), 'this is not a trace line', '\u00ff\u00fe garbage', ...body.slice(100, 200)]), 'slice with two garbage lines after event line 100');
 
+// perf.data: from the repo's own perf.data fixtures (real perf record output, see traces/README.md)
+{
+  const fixture = (name: string) => sh(`xz -dc "${resolve(here, '..', '..', 'traces', name)}"`);
+  const pipe = fixture('perf-pipe-workqueue.data.xz');
+  const file = fixture('perf-no-tracepoints.data.xz');
+  put('perf-pipe.data.xz', sh('xz -c -6', pipe), 'traces/perf-pipe-workqueue.data.xz recompressed (pipe-mode perf.data, 598 workqueue events)');
+  put('perf-pipe-truncated.data.xz', sh('xz -c -6', pipe.subarray(0, Math.floor(pipe.length * 0.6))), 'the pipe-mode perf.data cut at 60% of its bytes, then xz');
+  const badSize = Buffer.from(pipe.subarray(0, 4096));
+  badSize.writeBigUInt64LE(32n, 8);
+  put('perf-corrupt-header.data', badSize, 'the first 4096 bytes of the pipe-mode perf.data with its header size set to 32');
+  put('perf-magic-only.data', pipe.subarray(0, 12), 'the first 12 bytes of the pipe-mode perf.data (magic, half its header)');
+  const badAttrs = Buffer.from(file);
+  badAttrs.writeBigUInt64LE(BigInt(file.length), 24); // attrs section offset at the end of the file
+  put('perf-corrupt-attrs.data.xz', sh('xz -c -6', badAttrs), 'traces/perf-no-tracepoints.data.xz with its attrs section offset set to its own length');
+  put('perf-file-truncated.data.xz', sh('xz -c -6', file.subarray(0, 50_000)), 'traces/perf-no-tracepoints.data.xz (file mode) cut to 50,000 bytes');
+  put('perf-no-tracepoints.data.xz', sh('xz -c -6', file), 'traces/perf-no-tracepoints.data.xz recompressed (cpu-clock samples only)');
+}
+
 const manifestPath = join(out, 'manifest.json');
 const manifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : { cases: [] };
 for (const c of manifest.cases as { file: string; made?: string }[]) if (made[c.file]) c.made = made[c.file];
