@@ -28,15 +28,28 @@ export async function insertRows<T extends object>(tx: SqlRunner, head: string, 
   return out;
 }
 
-/** Columns as typed arrays: numbers are bigint (every number the store writes is an integer), the rest text. */
+/**
+ * Columns as typed arrays: numbers are bigint (every number the store writes
+ * is an integer), strings text; a column of nulls only is a plain NULL, which
+ * takes the target column's type whatever it is.
+ */
 async function insertUnnested<T extends object>(tx: SqlRunner, head: string, rows: SqlValue[][], tail: string): Promise<T[]> {
   const columns = rows[0].map((_, c) => rows.map((r) => r[c]));
-  const types = columns.map((col) => (typeof col.find((v) => v !== null) === 'number' ? 'bigint[]' : 'text[]'));
-  const sql = `${head} SELECT * FROM unnest(${types.map((t) => `?::${t}`).join(', ')}) ${tail}`;
+  const params: SqlValue[][] = [];
+  const select: string[] = [];
+  const unnest: string[] = [];
+  columns.forEach((col, c) => {
+    const v = col.find((x) => x !== null);
+    if (v === undefined) return void select.push('NULL');
+    select.push(`u.c${c}`);
+    unnest.push(`?::${typeof v === 'number' ? 'bigint' : 'text'}[]`);
+    params.push(col);
+  });
+  const names = columns.map((_, c) => `c${c}`).filter((n) => select.includes(`u.${n}`));
+  const sql = `${head} SELECT ${select.join(', ')} FROM unnest(${unnest.join(', ')}) AS u(${names.join(', ')}) ${tail}`;
   // Arrays are PostgreSQL-only parameters, outside SqlValue: pg sends each as an array literal.
-  const params = columns as unknown as SqlValue[];
-  if (/\bRETURNING\b/i.test(tail)) return tx.query<T>(sql, params);
-  await tx.exec(sql, params);
+  if (/\bRETURNING\b/i.test(tail)) return tx.query<T>(sql, params as unknown as SqlValue[]);
+  await tx.exec(sql, params as unknown as SqlValue[]);
   return [];
 }
 
