@@ -10,7 +10,10 @@
  *
  * Seeds per format: line-aligned windows of the real captures under
  * ../shared/traces (those whose content detectFormat() assigns to the format),
- * plus, for ftrace text, random traces printed in the kernel's exact layout.
+ * plus, for ftrace text, random traces printed in the kernel's exact layout,
+ * and for perf.data, small files written in perf's layout from generated lock
+ * events (tests/fuzz/perfDataGen.ts: file and pipe mode, callchains, lost
+ * records) with the repo's real pipe-mode recording.
  * Each case mutates a seed (bit flips, truncation, garbage, NULs, invalid
  * UTF-8, long lines, shuffled lines, CRLF), runs detectFormat and the decoder
  * on it (random chunking, frame size and line limit), and every 8th case the
@@ -34,6 +37,7 @@ import { formatTrace, nestedTraceArb, traceArb } from './traceGen.ts';
 import type { WorkerJob } from './worker.ts';
 import { chunksOf, cycleRich, deepContext, distinctNames, giantLine, replayStream } from './streams.ts';
 import { chooseCycles } from '../../src/analysis/cycleChoice.ts';
+import { perfDataSeeds } from './perfDataGen.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TRACES = resolve(root, '..', 'shared', 'traces');
@@ -239,6 +243,10 @@ async function main(): Promise<void> {
   for (const format of formats) {
     let seeds = fromCaptures.get(format) ?? [];
     if (format === 'ftrace') seeds = [...seeds, ...gen];
+    if (format === 'perf-data') {
+      const real = spawnSync('xz', ['-dc', join(root, 'traces', 'perf-pipe-workqueue.data.xz')], { maxBuffer: 8 << 20 }).stdout as Buffer;
+      seeds = [...perfDataSeeds(300, 42), ...(real?.length ? [real.subarray(0, 64 * 1024)] : [])];
+    }
     if (seeds.length === 0) {
       // no capture of this format here: fuzz it with every text seed we have
       seeds = [...gen, ...[...fromCaptures.values()].flat()];
