@@ -54,11 +54,11 @@ async function insertUnnested<T extends object>(tx: SqlRunner, head: string, row
 }
 
 /** SELECT ... WHERE column IN (values), in chunks: `sql` holds one `(?)` list marked `IN (?*)`. */
-export async function selectIn<T extends object>(tx: SqlRunner, sql: string, values: SqlValue[], before: SqlValue[] = []): Promise<T[]> {
+export async function selectIn<T extends object>(tx: SqlRunner, sql: string, values: SqlValue[]): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < values.length; i += MAX_PARAMS - before.length) {
-    const chunk = values.slice(i, i + MAX_PARAMS - before.length);
-    out.push(...(await tx.query<T>(sql.replace('IN (?*)', `IN (${new Array(chunk.length).fill('?').join(', ')})`), [...before, ...chunk])));
+  for (let i = 0; i < values.length; i += MAX_PARAMS) {
+    const chunk = values.slice(i, i + MAX_PARAMS);
+    out.push(...(await tx.query<T>(sql.replace('IN (?*)', `IN (${new Array(chunk.length).fill('?').join(', ')})`), chunk)));
   }
   return out;
 }
