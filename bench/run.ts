@@ -10,6 +10,7 @@
  * Every configuration runs --repeat times (default 3); wall figures are the fastest run's.
  *   npm run bench -- --tracedat-only [--repeat N]   # only the trace.dat part: bench/results/tracedat.json
  *   npm run bench -- --perfdata-only [--repeat N]   # only the perf.data part: bench/results/perfdata.json
+ *   npm run bench -- --store [--captures N] [--seed S] [--engines sqlite,postgres]   # the fleet store: bench/store.ts
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,10 @@ import { perfDataBench } from './perfdata.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
+if (args.includes('--store')) {
+  await (await import('./store.ts')).storeBench(args);
+  process.exit(0);
+}
 const arg = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
