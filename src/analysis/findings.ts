@@ -55,6 +55,10 @@ export interface FindingDependency {
 }
 
 export interface Finding {
+  /** Stable identity (analysis/findingIdentity, docs/finding-identity.md); set when the findings are finished. */
+  id?: string;
+  /** One line in lockdep/syzbot style, a function of the ID's key. */
+  title?: string;
   kind: FindingKind;
   verdict: Verdict;
   reason?: string;
@@ -62,6 +66,8 @@ export interface Finding {
   caveats?: string[];
   /** Class names in cycle order (circular), or the class concerned. */
   classes: string[];
+  /** Lockdep usage states the finding is about: inconsistent-irq-state {old, new}; irq-safe-unsafe `HARDIRQ-safe`, `HARDIRQ-unsafe`. */
+  usage?: string[];
   dependencies: FindingDependency[];
   /** Index in `dependencies` of the one whose recording closed the cycle (what lockdep was validating). */
   closingDependency?: number;

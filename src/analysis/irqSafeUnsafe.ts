@@ -182,6 +182,7 @@ function finding(
     kind: 'irq-safe-unsafe',
     verdict: clean ? 'deadlock' : 'unverified',
     classes: [safeName, unsafeName],
+    usage: [`${st.name}-safe`, `${st.name}-unsafe`],
     dependencies: deps,
     evidence: [
       { role: `${safeName} became ${st.name}-safe {${USAGE_NAMES[h.safeBit]}} at`, at: evidenceOut(r, inputs, safeEv) },

@@ -183,6 +183,7 @@ export function judgeInconsistent(r: Replayer, inputs: InputInfo[], u: Replayer[
     kind: 'inconsistent-irq-state',
     verdict: 'deadlock',
     classes: [name],
+    usage: [oldName, newName],
     dependencies: [],
     evidence: [
       { role: `{${oldName}} state was registered at`, at: evidenceOut(r, inputs, u.oldEvidence) },

@@ -12,12 +12,11 @@
 import type { Finding, FindingDependency, Verdict } from '../analysis/findings.ts';
 import { compareNames, type GraphEvidence, type GraphFile } from './graphFile.ts';
 import { graphResult, importGraph } from './importGraph.ts';
+import { canonicalRotation, findingKey, normaliseClassName, rotate } from '../analysis/findingIdentity.ts';
 
 export const DIFF_SCHEMA = 'lockreplay/diff@1';
 
-export function normaliseName(name: string): string {
-  return name.replace(/(?:0x)?[0-9a-f]{8,}/gi, '<addr>').replace(/#\d+(?=\/\d+$|$)/, '');
-}
+export const normaliseName = normaliseClassName;
 
 export interface DiffDependency {
   from: string;
@@ -30,6 +29,9 @@ export interface DiffDependency {
 }
 
 export interface DiffCycle {
+  /** The finding ID of the cycle (docs/finding-identity.md): the same as in either side's replay report. */
+  id: string;
+  title: string;
   classes: string[];
   verdict: Verdict;
   reason?: string;
@@ -73,21 +75,22 @@ function sideOf(g: GraphFile): Side {
   for (const f of graphResult(importGraph(g)).findings) {
     if (f.kind !== 'circular-dependency') continue;
     const c = cycleOf(f);
-    const key = JSON.stringify(c.classes);
+    const key = findingKey(f);
     if (!cycles.has(key)) cycles.set(key, c);
   }
   return { classes, deps, cycles };
 }
 
-/** The cycle with normalised names, rotated to start at its least name. */
+/** The cycle with normalised names, rotated to its canonical start (the finding key's). */
 function cycleOf(f: Finding): DiffCycle {
   const names = f.classes.map(normaliseName);
-  let start = 0;
-  for (let k = 1; k < names.length; k++) if (compareNames(names[k], names[start]) < 0) start = k;
+  const start = canonicalRotation(names);
   const c: DiffCycle = {
-    classes: [...names.slice(start), ...names.slice(0, start)],
+    id: f.id!,
+    title: f.title!,
+    classes: rotate(names, start),
     verdict: f.verdict,
-    dependencies: [...f.dependencies.slice(start), ...f.dependencies.slice(0, start)],
+    dependencies: rotate(f.dependencies, start),
   };
   if (f.reason !== undefined) c.reason = f.reason;
   return c;

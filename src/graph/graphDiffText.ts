@@ -18,11 +18,11 @@ export function renderDiffText(d: GraphDiffResult): string {
       (d.touching ? `  (only what touches ${d.touching.map(safe).join(', ')})` : ''),
   );
   for (const c of d.cycles.introduced) {
-    out.push('', `cycle introduced (${c.verdict}): ${c.classes.map(safe).join(' -> ')} -> ${safe(c.classes[0])}`);
+    out.push('', `cycle introduced (${c.verdict}) [${c.id}]: ${c.classes.map(safe).join(' -> ')} -> ${safe(c.classes[0])}`);
     if (c.reason) out.push(`    ${safe(c.reason)}`);
     for (const dep of c.dependencies) out.push(`    ${safe(dep.from)} -> ${safe(dep.to)}  first: ${safe(dep.first.input)}:${dep.first.line ?? dep.first.byte} ${safe(dep.first.comm)}/${dep.first.pid}`);
   }
-  for (const c of d.cycles.fixed) out.push('', `cycle fixed (was ${c.verdict}): ${c.classes.map(safe).join(' -> ')} -> ${safe(c.classes[0])}`);
+  for (const c of d.cycles.fixed) out.push('', `cycle fixed (was ${c.verdict}) [${c.id}]: ${c.classes.map(safe).join(' -> ')} -> ${safe(c.classes[0])}`);
   if (d.classes.added.length) out.push('', 'classes added:', ...d.classes.added.map((n) => `  + ${safe(n)}`));
   if (d.classes.removed.length) out.push('', 'classes removed:', ...d.classes.removed.map((n) => `  - ${safe(n)}`));
   if (d.dependencies.added.length) {

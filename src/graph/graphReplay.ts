@@ -10,7 +10,8 @@ import { openInput } from '../io/openInput.ts';
 import { detectFormat } from '../decode/detectFormat.ts';
 import type { ReplayResult } from '../report/result.ts';
 import { DEFAULT_RUN_OPTIONS, replayTraces, type RunOptions } from '../pipeline/runReplay.ts';
-import { compareFindings, type Finding } from '../analysis/findings.ts';
+import type { Finding } from '../analysis/findings.ts';
+import { finishFindings } from '../analysis/trustOrder.ts';
 import { GRAPH_SCHEMA, dependencyKey, serializeGraph, type GraphCapture, type GraphEvidence, type GraphFile } from './graphFile.ts';
 import { readProcLockdep, type LockdepGraph } from '../decode/lockdep/procLockdep.ts';
 import { graphFromReplay } from './graphFromReplay.ts';
@@ -118,10 +119,7 @@ function keepTraceOnlyFindings(result: ReplayResult, captured: GraphReplayOutcom
     copy.at = { input: inp ? indexOf.get(rename(inp.name)) ?? result.inputs.length : result.inputs.length, pos: f.at.pos };
     result.findings.push(copy);
   }
-  result.findings.sort(compareFindings);
-  for (const f of result.findings) delete f.lockdepWouldReportFirst;
-  const first = result.findings.find((f) => f.verdict === 'deadlock');
-  if (first) first.lockdepWouldReportFirst = true;
+  result.findings = finishFindings(result.findings);
 }
 
 export function emptyGraph(): GraphFile {

@@ -25,6 +25,7 @@ import {
   compareDependencies, compareNames, type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphFile,
 } from './graphFile.ts';
 import { compareEvidence } from './mergeGraphs.ts';
+import { finishFindings } from '../analysis/trustOrder.ts';
 
 export interface ImportedGraph {
   replayer: Replayer;
@@ -144,7 +145,9 @@ export function importGraph(g: GraphFile, opts: ReplayOptions = DEFAULT_REPLAY_O
 
 /** The union's findings, judged as a replay's are. */
 export function graphResult(imp: ImportedGraph): ReplayResult {
-  return buildResult(imp.replayer, imp.inputs, emptyStats(), new Warnings());
+  const result = buildResult(imp.replayer, imp.inputs, emptyStats(), new Warnings());
+  result.findings = finishFindings(result.findings);
+  return result;
 }
 
 /** Fills each dependency's E/S/R kinds as judged with the graph's own classes. */

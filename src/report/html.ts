@@ -18,6 +18,7 @@ import { graphOf } from '../graph/resultGraph.ts';
 import { compareNames, dependencyKey, type GraphDependency, type GraphFile } from '../graph/graphFile.ts';
 import { isPseudoLock } from './dot.ts';
 import { Usage } from '../analysis/irqUsage.ts';
+import { finishFindings } from '../analysis/trustOrder.ts';
 
 const HEADERS: Record<string, string> = {
   'circular-dependency': 'possible circular locking dependency detected',
@@ -123,8 +124,9 @@ function viewOf(f: Finding, g: GraphFile | undefined): View {
 
 function findingHtml(f: Finding, k: number, hasView: boolean): string {
   const out: string[] = [];
-  out.push(`<section class="finding ${escapeHtml(f.verdict)}" id="finding-${k}">`);
+  out.push(`<section class="finding ${escapeHtml(f.verdict)}" id="finding-${k}" data-id="${escapeHtml(f.id!)}">`);
   out.push(`<h2>#${k + 1} ${escapeHtml(HEADERS[f.kind] ?? f.kind)} <span class="verdict">${escapeHtml(f.verdict)}</span>${f.lockdepWouldReportFirst ? ' <span class="first">first in trace order</span>' : ''}</h2>`);
+  out.push(`<p class="title"><code class="id">${escapeHtml(f.id!)}</code> ${escapeHtml(f.title!)}</p>`);
   out.push(`<p class="classes">${f.classes.map((c) => `<code>${escapeHtml(c)}</code>`).join(f.kind === 'circular-dependency' ? ' &rarr; ' : ', ')}</p>`);
   if (f.reason) out.push(`<p class="reason">${escapeHtml(f.reason)}</p>`);
   if (f.explanation) out.push(`<p class="explanation">${escapeHtml(f.explanation)}</p>`);
@@ -209,8 +211,9 @@ const CLIENT = `
 })();
 `;
 
-export function renderHtml(r: ReplayResult): string {
-  const g = graphOf(r);
+export function renderHtml(result: ReplayResult): string {
+  const g = graphOf(result);
+  const r = { ...result, findings: finishFindings(result.findings) };
   const views: (View & { finding: number })[] = [];
   r.findings.forEach((f, k) => {
     if (f.kind === 'circular-dependency') views.push({ finding: k, ...viewOf(f, g) });

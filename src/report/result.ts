@@ -1,6 +1,6 @@
 /**
  * The replay's result as one plain, versioned, deterministic object
- * (`lockreplay/report@1`, documented in docs/report-schema.md): inputs, stats,
+ * (`lockreplay/report@2`, documented in docs/report-schema.md): inputs, stats,
  * warnings, capacity, findings. Renderers (text, json, html) only read it.
  */
 import type { Replayer } from '../replay/replayer.ts';
@@ -11,7 +11,7 @@ import { judgeCycle, judgeInconsistent, judgeRecursion } from '../analysis/verdi
 import { chooseCycles } from '../analysis/cycleChoice.ts';
 import type { InputSummary } from '../pipeline/runReplay.ts';
 
-export const REPORT_SCHEMA = 'lockreplay/report@1';
+export const REPORT_SCHEMA = 'lockreplay/report@2';
 
 export interface WarningOut {
   kind: string;

@@ -7,6 +7,7 @@
  */
 import type { EvidenceOut, Finding, FindingDependency } from '../analysis/findings.ts';
 import type { ReplayResult } from './result.ts';
+import { finishFindings } from '../analysis/trustOrder.ts';
 
 /** The limit, and the kernel constant whose "too low" message lockdep prints (lockdep.c, lockdep_internals.h). */
 const CAPACITY_TEXT: Record<string, [string, string]> = {
@@ -33,7 +34,8 @@ export function safe(s: string): string {
   );
 }
 
-export function renderText(r: ReplayResult): string {
+export function renderText(result: ReplayResult): string {
+  const r = { ...result, findings: finishFindings(result.findings) };
   const out: string[] = [];
   const s = r.stats;
   out.push('lockreplay report');
@@ -70,7 +72,7 @@ export function renderText(r: ReplayResult): string {
   const brief: string[] = [];
   r.findings.forEach((f, i) => {
     if (f.verdict === 'unverified' && ++unverified > UNVERIFIED_IN_FULL) {
-      brief.push(`  #${i + 1} ${f.kind}: ${f.classes.map(safe).join(', ')}`);
+      brief.push(`  #${i + 1} [${f.id}] ${safe(f.title!)}`);
       return;
     }
     out.push(...renderFinding(f, i + 1), '');
@@ -139,6 +141,7 @@ function renderFinding(f: Finding, n: number): string[] {
   const bar = '======================================================';
   out.push(bar);
   out.push(`#${n} WARNING: ${HEADERS[f.kind] ?? f.kind}`);
+  out.push(`   id ${f.id}: ${safe(f.title!)}`);
   out.push(`   verdict: ${f.verdict}${f.reason ? ` — ${safe(f.reason)}` : ''}${f.lockdepWouldReportFirst ? '  [first in trace order: what lockdep itself would have printed]' : ''}`);
   out.push('------------------------------------------------------');
   for (const c of f.caveats ?? []) out.push(`caveat: ${safe(c)}`);
