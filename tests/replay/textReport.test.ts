@@ -53,7 +53,7 @@ describe('text report with many unverified findings', () => {
     const text = renderText(r);
     expect(text.match(/^#\d+ WARNING: /gm)).toHaveLength(UNVERIFIED_IN_FULL);
     expect(text).toContain(`5 more unverified findings, one line each (their evidence is in --format json):`);
-    expect(text.match(/^ {2}#\d+ circular-dependency: x_\d+, y_\d+$/gm)).toHaveLength(5);
+    expect(text.match(/^ {2}#\d+ \[[0-9a-f]{12}\] possible deadlock: x_\d+ -> y_\d+ -> x_\d+$/gm)).toHaveLength(5);
   });
 });
 
