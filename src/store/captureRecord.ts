@@ -125,7 +125,7 @@ function groupDependencies(deps: GraphDependency[]): DependencyRecord[] {
 function groupFindings(findings: Finding[]): FindingRecord[] {
   const by = new Map<string, FindingRecord>();
   for (const f of findings) {
-    const ident = findingIdent(f.kind, f.classes);
+    const ident = findingIdent(f.kind, f.classes, f.usage);
     const have = by.get(ident);
     if (!have) {
       by.set(ident, { ident, kind: f.kind, title: findingTitle(f), classes: f.classes.map(normaliseClass), verdict: f.verdict, occurrences: [f] });
