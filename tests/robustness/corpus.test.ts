@@ -39,7 +39,7 @@ beforeAll(async () => {
       if (r.code !== 2) reports.set(c.file, JSON.parse(r.stdout) as Report);
     }),
   );
-});
+}, 300_000); // ~30 CLI processes at once: on 2 busy cores they may need more than the default hook timeout
 
 /** stats + warnings without input names (the same data under another file name compares equal). */
 function comparable(r: Report): unknown {
