@@ -5,46 +5,19 @@
  * Screenshots go to tests/report/out/ (generated; not for committing).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { MiniTrace, task } from '../helpers/miniTrace.ts';
 import { ROOT, cli } from '../helpers/cli.ts';
+import { CHROMIUM, openInChromium } from '../helpers/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const OUT = join(ROOT, 'tests/report/out');
 const EVIL = '</script><script>window.__pwned=1</script>';
 let dir = '';
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'lockreplay-html-')); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 if (!existsSync(CHROMIUM)) console.warn(`html report browser tests skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
-
-async function openInChromium(file: string, shot: string, act: (page: import('playwright-core').Page) => Promise<void>) {
-  const { chromium } = await import('playwright-core');
-  const profile = mkdtempSync(join(tmpdir(), 'lockreplay-chromium-'));
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const problems: string[] = [];
-  try {
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('request', (r) => { if (!r.url().startsWith('file:')) problems.push(`network: ${r.url()}`); });
-    await page.goto(pathToFileURL(file).href);
-    await page.waitForLoadState('load');
-    await act(page);
-    mkdirSync(OUT, { recursive: true });
-    await page.screenshot({ path: join(OUT, shot), fullPage: true });
-  } finally {
-    await ctx.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
-  return problems;
-}
 
 /** Clicks the cytoscape node named `name` in view k and returns the panel's text. */
 async function clickClass(page: import('playwright-core').Page, k: number, name: string): Promise<string> {
