@@ -17,7 +17,7 @@ import { openInput } from '../src/io/openInput.ts';
 import { detectFormat } from '../src/decode/detectFormat.ts';
 import { decodePerfData } from '../src/decode/perfdata/decodePerfData.ts';
 import type { DecodeContext } from '../src/decode/registry.ts';
-import type { Timed, TimeFn } from './tracedat.ts';
+import { best, type TimeFn } from './tracedat.ts';
 
 const CAPTURES = ['none', 'abba/perf_rerun', 'abba-stacks/perf', 'wq_flush-stacks/perf', 'irq_inversion-stacks/perf'];
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -36,16 +36,6 @@ async function decodeOnly(path: string, kallsyms: string): Promise<{ sec: number
   for await (const f of decodePerfData(ctx)) events += f.batch.length;
   const c = process.cpuUsage(c0);
   return { sec: (performance.now() - t) / 1000, cpuSec: (c.user + c.system) / 1e6, events };
-}
-
-function best(n: number, run: () => Timed): Timed {
-  let b: Timed | undefined;
-  for (let k = 0; k < n; k++) {
-    const t = run();
-    if (t.status !== 0 && t.status !== 1) return t;
-    if (!b || t.sec < b.sec) b = t;
-  }
-  return b!;
 }
 
 export async function perfDataBench(root: string, timed: TimeFn, repeat: number): Promise<{ target: unknown; results: unknown[] }> {

@@ -40,7 +40,8 @@ async function decodeOnly(path: string): Promise<{ sec: number; events: number }
   return { sec: (performance.now() - t) / 1000, events };
 }
 
-function best(n: number, run: () => Timed): Timed {
+/** The fastest of n runs (the first failing one as soon as it fails). */
+export function best(n: number, run: () => Timed): Timed {
   let b: Timed | undefined;
   for (let k = 0; k < n; k++) {
     const t = run();

@@ -94,13 +94,7 @@ export interface SampleLayout {
 
 export function sampleLayout(a: PerfAttr): SampleLayout {
   const t = a.sampleType;
-  let off = 0;
-  const at = (bit: number): number => {
-    if (!(t & bit)) return -1;
-    const o = off;
-    off += 8;
-    return o;
-  };
+  const at = fieldOffsets(t);
   at(SampleBit.Identifier);
   at(SampleBit.Ip);
   const tid = at(SampleBit.Tid);
@@ -111,7 +105,7 @@ export function sampleLayout(a: PerfAttr): SampleLayout {
   const cpu = at(SampleBit.Cpu);
   at(SampleBit.Period);
   const read = !(t & SampleBit.Read) ? 0 : a.readFormat & ReadFormat.Group ? -1 : readFieldBytes(a.readFormat, 1);
-  return { tid, time, cpu, fixedEnd: off, read, callchain: (t & SampleBit.Callchain) !== 0, raw: (t & SampleBit.Raw) !== 0 };
+  return { tid, time, cpu, fixedEnd: at(0), read, callchain: (t & SampleBit.Callchain) !== 0, raw: (t & SampleBit.Raw) !== 0 };
 }
 
 /** Offsets inside the sample_id trailer of a non-sample record (from the trailer's start), -1 when absent. */
@@ -124,19 +118,26 @@ export interface TrailerLayout {
 
 export function trailerLayout(a: PerfAttr): TrailerLayout {
   if (!a.sampleIdAll) return { bytes: 0, tid: -1, time: -1, cpu: -1 };
-  const t = a.sampleType;
-  let off = 0;
-  const at = (bit: number): number => {
-    if (!(t & bit)) return -1;
-    const o = off;
-    off += 8;
-    return o;
-  };
+  const at = fieldOffsets(a.sampleType);
   const tid = at(SampleBit.Tid);
   const time = at(SampleBit.Time);
   at(SampleBit.Id);
   at(SampleBit.StreamId);
   const cpu = at(SampleBit.Cpu);
   at(SampleBit.Identifier);
-  return { bytes: off, tid, time, cpu };
+  return { bytes: at(0), tid, time, cpu };
+}
+
+/**
+ * Lays out u64 fields in the order asked: each call with a bit present in `sampleType` takes the next 8
+ * bytes and returns their offset, -1 when absent; a call with 0 returns the offset reached.
+ */
+function fieldOffsets(sampleType: number): (bit: number) => number {
+  let off = 0;
+  return (bit) => {
+    if (bit === 0) return off;
+    if (!(sampleType & bit)) return -1;
+    off += 8;
+    return off - 8;
+  };
 }
