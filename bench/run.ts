@@ -11,6 +11,7 @@
  *   npm run bench -- --tracedat-only [--repeat N]   # only the trace.dat part: bench/results/tracedat.json
  *   npm run bench -- --perfdata-only [--repeat N]   # only the perf.data part: bench/results/perfdata.json
  *   npm run bench -- --store [--captures N] [--seed S] [--engines sqlite,postgres]   # the fleet store: bench/store.ts
+ *   npm run bench -- --html-only [--repeat N]       # the none/trace.dat HTML report in Chromium: bench/results/html.json
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { writeTrace } from './generate.ts';
 import { traceDatBench } from './tracedat.ts';
 import { perfDataBench } from './perfdata.ts';
+import { htmlBench } from './html.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -39,6 +41,16 @@ const WORKERS = [1, 2];
 const perfdataOnly = args.includes('--perfdata-only');
 const tracedatOnly = args.includes('--tracedat-only') || perfdataOnly;
 const repeat = Number(arg('--repeat') ?? 3);
+
+if (args.includes('--html-only')) {
+  const html = await htmlBench(root, repeat);
+  const os = await import('node:os');
+  const file = join(root, 'bench', 'results', 'html.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100), cores: os.availableParallelism(), html }, null, 2) + '\n');
+  process.stderr.write(`${JSON.stringify(html)}\nwrote ${file}\n`);
+  process.exit(0);
+}
 
 function parseSize(s: string): number {
   const m = /^(\d+)([MG])$/i.exec(s);

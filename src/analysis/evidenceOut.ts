@@ -32,5 +32,6 @@ export function evidenceOut(r: Replayer, inputs: InputInfo[], ev: Evidence): Evi
   else out.byte = ev.pos;
   if (ev.uncertain) out.uncertain = true;
   if (ev.inferred) out.inferred = ev.inferred;
+  if (ev.noContext) out.noIrqFlags = true;
   return out;
 }

@@ -18,6 +18,10 @@ export type FindingKind =
  */
 export type Verdict = 'deadlock' | 'unverified' | 'benign' | 'suppressed';
 
+export const FINDING_KINDS: readonly FindingKind[] = ['circular-dependency', 'recursive-locking', 'inconsistent-irq-state', 'irq-safe-unsafe'];
+/** Verdicts from the most to the least trustworthy (the report's order). */
+export const VERDICTS: readonly Verdict[] = ['deadlock', 'unverified', 'benign', 'suppressed'];
+
 export interface EvidenceOut {
   input: string;
   line?: number;
@@ -36,6 +40,8 @@ export interface EvidenceOut {
   uncertain?: boolean;
   /** The dependency was inferred from lost acquisitions, not seen being recorded: how. */
   inferred?: string;
+  /** Recorded without irq flags (e.g. perf script): an interrupt cannot be told from the task it interrupted. */
+  noIrqFlags?: true;
 }
 
 export interface FindingDependency {

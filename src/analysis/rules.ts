@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InputError } from '../model/inputError.ts';
-import type { FindingKind } from './findings.ts';
+import { FINDING_KINDS, type FindingKind } from './findings.ts';
 
 /** Exact name, glob (`*`, `?`), or `/regex/flags`. */
 export interface Pattern {
@@ -56,7 +56,7 @@ export interface Rules {
   pseudoLocks: PseudoLockRule[];
 }
 
-const KINDS: FindingKind[] = ['circular-dependency', 'recursive-locking', 'inconsistent-irq-state', 'irq-safe-unsafe'];
+const KINDS = FINDING_KINDS;
 const TOP = ['suppress', 'classes', 'pseudoLocks', 'comment'];
 
 export function loadRules(file: string): Rules {

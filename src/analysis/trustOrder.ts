@@ -7,28 +7,38 @@
  * The "lockdep would report first" mark stays on the first deadlock in trace
  * order. The order is total and input-driven, so numbering is deterministic.
  */
-import { compareFindings, type Finding, type Verdict } from './findings.ts';
+import { compareFindings, VERDICTS, type Finding, type Verdict } from './findings.ts';
 import { withIdentity } from './findingIdentity.ts';
 
-const VERDICT_RANK: Record<Verdict, number> = { deadlock: 0, unverified: 1, benign: 2, suppressed: 3 };
-
-export const VERDICT_ORDER: Verdict[] = ['deadlock', 'unverified', 'benign', 'suppressed'];
+const VERDICT_RANK = Object.fromEntries(VERDICTS.map((v, i) => [v, i])) as Record<Verdict, number>;
 
 /**
- * How much uncertain state a finding rests on: its dependencies recorded only
- * while held-lock state was unknown, and its evidence recorded so. 0 for an
- * unverified finding whose doubt is of another kind (no irq flags).
+ * How much uncertain state a finding rests on: [dependencies and evidence
+ * that are no proof (recorded while held-lock state was unknown, or without
+ * irq flags), of which recorded with unknown held state]. Both 0 for a
+ * finding whose only doubt is elsewhere.
  */
-export function uncertainty(f: Finding): number {
-  let n = 0;
-  for (const d of f.dependencies) if (d.uncertainOnly) n++;
-  for (const e of f.evidence ?? []) if (e.at.uncertain) n++;
-  return n;
+export function uncertainty(f: Finding): [number, number] {
+  let doubtful = 0, held = 0;
+  for (const d of f.dependencies) {
+    if (d.uncertainOnly) held++;
+    if (d.uncertainOnly || (d.firstClean ?? d.first).noIrqFlags) doubtful++;
+  }
+  for (const e of f.evidence ?? []) {
+    if (e.at.uncertain) held++;
+    if (e.at.uncertain || e.at.noIrqFlags) doubtful++;
+  }
+  return [doubtful, held];
+}
+
+function compareUncertainty(a: Finding, b: Finding): number {
+  const [x, y] = [uncertainty(a), uncertainty(b)];
+  return x[0] - y[0] || x[1] - y[1] || a.classes.length - b.classes.length;
 }
 
 export function compareTrust(a: Finding, b: Finding): number {
   return (VERDICT_RANK[a.verdict] ?? 9) - (VERDICT_RANK[b.verdict] ?? 9) ||
-    (a.verdict === 'unverified' ? uncertainty(a) - uncertainty(b) : 0) ||
+    (a.verdict === 'unverified' ? compareUncertainty(a, b) : 0) ||
     compareFindings(a, b);
 }
 

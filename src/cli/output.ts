@@ -1,13 +1,13 @@
 /** Shared by the commands: report output, exit codes, option parsing. */
 import { CommanderError } from 'commander';
 import { writeFileSync } from 'node:fs';
-import { renderText } from '../report/text.ts';
+import { renderText, type TextOptions } from '../report/text.ts';
 import { renderJson } from '../report/json.ts';
 import { renderHtml } from '../report/html.ts';
 import type { ReplayResult } from '../report/result.ts';
 import { EXIT_DEADLOCK, EXIT_INPUT, EXIT_OK } from './exitCodes.ts';
 
-export type ReportRenderer = (r: ReplayResult) => string;
+export type ReportRenderer = (r: ReplayResult, opts?: TextOptions) => string;
 
 /** Report renderers by --format name; html registers itself here too. */
 export const RENDERERS: Record<string, ReportRenderer> = { text: renderText, json: renderJson, html: renderHtml };
@@ -19,8 +19,8 @@ export function parseSize(v: string): number {
   return Number(m[1]) * mult;
 }
 
-export function emitReport(result: ReplayResult, format: string, out: string | undefined): void {
-  const text = (RENDERERS[format] ?? renderText)(result);
+export function emitReport(result: ReplayResult, format: string, out: string | undefined, opts: TextOptions = {}): void {
+  const text = (RENDERERS[format] ?? renderText)(result, opts);
   if (out) writeFileSync(out, text);
   else process.stdout.write(text);
 }

@@ -10,6 +10,8 @@ import { compareFindings, type Finding } from '../analysis/findings.ts';
 import { judgeCycle, judgeInconsistent, judgeRecursion } from '../analysis/verdicts.ts';
 import { chooseCycles } from '../analysis/cycleChoice.ts';
 import type { InputSummary } from '../pipeline/runReplay.ts';
+import type { ReportSummary } from './summary.ts';
+import type { Selection } from './selection.ts';
 
 export const REPORT_SCHEMA = 'lockreplay/report@2';
 
@@ -51,6 +53,10 @@ export interface ReplayResult {
   warnings: WarningOut[];
   /** Where the kernel's default lockdep limits would have been exceeded. */
   capacity: { limit: string; value: number; input: string; line?: number; byte?: number }[];
+  /** Findings by kind and verdict, top classes (report/summary): over every finding, also when filters show some. */
+  summary?: ReportSummary;
+  /** Present when triage filters chose the findings shown (report/selection). */
+  selection?: Selection;
   findings: Finding[];
   profile?: unknown;
 }

@@ -5,9 +5,11 @@
  * the locks held at that moment. Names are printed as data: control
  * characters are escaped so a lock name cannot forge report lines.
  */
-import type { EvidenceOut, Finding, FindingDependency } from '../analysis/findings.ts';
+import { VERDICTS, type EvidenceOut, type Finding, type FindingDependency } from '../analysis/findings.ts';
 import type { ReplayResult } from './result.ts';
 import { finishFindings } from '../analysis/trustOrder.ts';
+import { summarise, type ReportSummary } from './summary.ts';
+import type { Selection } from './selection.ts';
 
 /** The limit, and the kernel constant whose "too low" message lockdep prints (lockdep.c, lockdep_internals.h). */
 const CAPACITY_TEXT: Record<string, [string, string]> = {
@@ -17,8 +19,13 @@ const CAPACITY_TEXT: Record<string, [string, string]> = {
   depth: ['held locks', 'MAX_LOCK_DEPTH'],
 };
 
-/** Unverified findings printed in full before the rest are listed one per line. */
-export const UNVERIFIED_IN_FULL = 20;
+/** How the text report prints findings: deadlocks in full and the rest compactly (default), or all in full. */
+export interface TextOptions {
+  full?: boolean;
+}
+
+/** Longest reason printed on a compact entry's second line. */
+const COMPACT_REASON = 160;
 
 const HEADERS: Record<string, string> = {
   'circular-dependency': 'possible circular locking dependency detected',
@@ -34,8 +41,9 @@ export function safe(s: string): string {
   );
 }
 
-export function renderText(result: ReplayResult): string {
+export function renderText(result: ReplayResult, opts: TextOptions = {}): string {
   const r = { ...result, findings: finishFindings(result.findings) };
+  const numbers = r.selection?.numbers ?? r.findings.map((_, i) => i + 1);
   const out: string[] = [];
   const s = r.stats;
   out.push('lockreplay report');
@@ -57,28 +65,29 @@ export function renderText(result: ReplayResult): string {
         `buffer starts ${s.bufferStarts}, unheld releases ${s.unheldReleases}, held at end ${s.heldAtEnd}`,
     );
   }
+  const summary = r.summary ?? summarise(r.findings);
+  const total = r.selection?.of ?? r.findings.length;
   const counts = new Map<string, number>();
-  for (const f of r.findings) counts.set(f.verdict, (counts.get(f.verdict) ?? 0) + 1);
+  for (const byV of Object.values(summary.byKind)) for (const [v, n] of Object.entries(byV)) counts.set(v, (counts.get(v) ?? 0) + n!);
   out.push(
-    `  findings: ${r.findings.length}` +
-      (r.findings.length ? ` (${[...counts].sort().map(([v, n]) => `${n} ${v}`).join(', ')})` : ''),
+    `  findings: ${total}` +
+      (total ? ` (${VERDICTS.filter((v) => counts.has(v)).map((v) => `${counts.get(v)} ${v}`).join(', ')})` : ''),
   );
-  const resting = restingOn(r.findings);
+  if (total) out.push(...summaryTable(summary));
+  const resting = restingOn(summary);
   if (resting) out.push(resting);
+  if (r.selection) out.push(`  shown: ${r.findings.length} of ${total} (${selectionText(r.selection)})`);
   out.push('');
-  // Every finding is printed; past UNVERIFIED_IN_FULL unverified ones (a capture with many lost events can
-  // have thousands, all resting on stale held state) each gets one line, and JSON keeps their evidence.
-  let unverified = 0;
+  // Deadlocks (and findings asked for by --finding, or all with --full) in full, in trust order; the others
+  // one or two lines each, so the real problem is not finding #143 of a wall of splats. JSON keeps all evidence.
+  const full = opts.full || !!r.selection?.finding;
   const brief: string[] = [];
   r.findings.forEach((f, i) => {
-    if (f.verdict === 'unverified' && ++unverified > UNVERIFIED_IN_FULL) {
-      brief.push(`  #${i + 1} [${f.id}] ${safe(f.title!)}`);
-      return;
-    }
-    out.push(...renderFinding(f, i + 1), '');
+    if (full || f.verdict === 'deadlock') out.push(...renderFinding(f, numbers[i]), '');
+    else brief.push(...compact(f, numbers[i]));
   });
   if (brief.length) {
-    out.push(`${brief.length} more unverified findings, one line each (their evidence is in --format json):`, ...brief, '');
+    out.push(`Findings not proven (unverified, benign, suppressed), most trustworthy first; one in full: --finding N or ID`, ...brief, '');
   }
   if (r.capacity.length) {
     out.push('Kernel lockdep capacity (default config) would have been exceeded:');
@@ -100,26 +109,47 @@ export function renderText(result: ReplayResult): string {
   return out.join('\n');
 }
 
-/** Uncertain dependencies named in the summary, the most used first. */
-const RESTING_SHOWN = 5;
+/** The kind x verdict table and the classes most findings go through. */
+function summaryTable(sm: ReportSummary): string[] {
+  const kinds = Object.keys(sm.byKind);
+  const w = Math.max(...kinds.map((k) => k.length), 'kind'.length);
+  const cols = VERDICTS.map((v) => v.padStart(Math.max(v.length, 8)));
+  const out = [`    ${'kind'.padEnd(w)}  ${cols.join('  ')}`];
+  for (const k of kinds) {
+    out.push(`    ${k.padEnd(w)}  ${VERDICTS.map((v, i) => String(sm.byKind[k][v] ?? 0).padStart(cols[i].length)).join('  ')}`);
+  }
+  if (sm.topClasses.length) {
+    out.push(`  top classes: ${sm.topClasses.map((c) => `${safe(c.class)} (${c.findings}${c.deadlock ? `, ${c.deadlock} deadlock` : ''})`).join(', ')}`);
+  }
+  return out;
+}
+
+function selectionText(sel: Selection): string {
+  const parts: string[] = [];
+  if (sel.finding) parts.push(`--finding ${sel.finding.map(safe).join(',')}`);
+  if (sel.kind) parts.push(`--kind ${sel.kind.join(',')}`);
+  if (sel.verdict) parts.push(`--verdict ${sel.verdict.join(',')}`);
+  if (sel.class) parts.push(`--class ${sel.class.map(safe).join(' --class ')}`);
+  return parts.join(' ');
+}
+
+/** One or two lines: number, verdict, ID and title; then why it is not a deadlock. */
+function compact(f: Finding, n: number): string[] {
+  const out = [`  #${n} ${f.verdict} [${f.id}] ${safe(f.title!)}`];
+  if (f.reason) out.push(`      ${safe(f.reason.length > COMPACT_REASON ? f.reason.slice(0, COMPACT_REASON - 1) + '…' : f.reason)}`);
+  return out;
+}
 
 /**
  * "unverified findings rest on N uncertain dependencies; most: A -> B (k), ...":
- * after lost events, a few stale dependencies usually account for most
- * unverified findings, and they are what to look at (or what a bigger buffer
- * would have recorded cleanly).
+ * what to look at (or what a bigger buffer would have recorded cleanly).
  */
-function restingOn(findings: Finding[]): string | undefined {
-  const uses = new Map<string, number>();
-  for (const f of findings) {
-    if (f.verdict !== 'unverified') continue;
-    for (const d of new Set(f.dependencies.filter((x) => x.uncertainOnly).map((x) => `${x.from} -> ${x.to}`))) uses.set(d, (uses.get(d) ?? 0) + 1);
-  }
-  if (uses.size === 0) return undefined;
-  const top = [...uses].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, RESTING_SHOWN);
+function restingOn(sm: ReportSummary): string | undefined {
+  const u = sm.uncertainDependencies;
+  if (!u) return undefined;
   return (
-    `  unverified findings rest on ${uses.size} dependenc${uses.size === 1 ? 'y' : 'ies'} recorded only with uncertain held state; ` +
-    `most used: ${top.map(([d, n]) => `${safe(d)} (${n})`).join(', ')}`
+    `  unverified findings rest on ${u.count} dependenc${u.count === 1 ? 'y' : 'ies'} recorded only with uncertain held state; ` +
+    `most used: ${u.mostUsed.map((d) => `${safe(`${d.from} -> ${d.to}`)} (${d.findings})`).join(', ')}`
   );
 }
 

@@ -14,7 +14,7 @@ export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const OUT = join(ROOT, 'tests/report/out');
 
 /** Opens `file`, runs `act`, takes the screenshot `shot`; returns the problems seen (console errors, page errors, network requests). */
-export async function openInChromium(file: string, shot: string, act: (page: import('playwright-core').Page) => Promise<void>): Promise<string[]> {
+export async function openInChromium(file: string, shot: string, act: (page: import('playwright-core').Page) => Promise<void>, fullPage = true): Promise<string[]> {
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'lockreplay-chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
@@ -31,7 +31,7 @@ export async function openInChromium(file: string, shot: string, act: (page: imp
     await page.waitForLoadState('load');
     await act(page);
     mkdirSync(OUT, { recursive: true });
-    await page.screenshot({ path: join(OUT, shot), fullPage: true });
+    await page.screenshot({ path: join(OUT, shot), fullPage });
   } finally {
     await ctx.close();
     rmSync(profile, { recursive: true, force: true });

@@ -11,15 +11,18 @@ import { DEFAULT_RUN_OPTIONS } from '../../pipeline/runReplay.ts';
 import { serializeGraph, type GraphFile } from '../../graph/graphFile.ts';
 import { isGraphInput, replayCapture, unionOf } from '../../graph/graphReplay.ts';
 import { emitReport, exitCodeOf } from '../output.ts';
+import { selectFindings } from '../../report/selection.ts';
+import { addTriageOptions, filtersOf, type TriageOptions } from '../triageOptions.ts';
 
 export function registerMerge(program: Command): void {
-  program
+  const cmd = program
     .command('merge')
     .description('merge graph files (or traces, each one capture) into one graph and report the union\'s lock-order problems')
     .argument('<graph...>', 'graph files (lockreplay/graph@1) or traces')
     .requiredOption('-o, --out <file>', 'write the merged graph here')
-    .addOption(new Option('--format <fmt>', 'report format').choices(['text', 'json', 'html']).default('text'))
-    .action(async (paths: string[], o: { out: string; format: string }) => {
+    .addOption(new Option('--format <fmt>', 'report format').choices(['text', 'json', 'html']).default('text'));
+  addTriageOptions(cmd)
+    .action(async (paths: string[], o: TriageOptions & { out: string; format: string }) => {
       const graphs: string[] = [];
       const captured: GraphFile[] = [];
       for (const p of paths) {
@@ -28,7 +31,7 @@ export function registerMerge(program: Command): void {
       }
       const { result, graph } = await unionOf(graphs, ...captured);
       writeFileSync(o.out, serializeGraph(graph));
-      emitReport(result, o.format, undefined);
+      emitReport(selectFindings(result, filtersOf(o)), o.format, undefined, { full: o.full });
       process.exitCode = exitCodeOf(result, false);
     });
 }

@@ -6,9 +6,11 @@ import { DEFAULT_RUN_OPTIONS, runReplay } from '../../pipeline/runReplay.ts';
 import { emitReport, exitCodeOf, parseSize } from '../output.ts';
 import { loadRules } from '../../analysis/rules.ts';
 import { replayMaybeGraphs } from '../../graph/graphReplay.ts';
+import { selectFindings } from '../../report/selection.ts';
+import { addTriageOptions, filtersOf, type TriageOptions } from '../triageOptions.ts';
 
 export function registerReplay(program: Command): void {
-  program
+  const cmd = program
   .command('replay')
   .description('replay traces (ftrace text, trace-cmd report or trace.dat, perf script, perf JSON, graph files; detected by content; "-" reads stdin) and report lock-order problems')
   .argument('<trace...>', 'trace files, or - for stdin')
@@ -25,8 +27,9 @@ export function registerReplay(program: Command): void {
   .option('--no-progress', 'never show the progress line (it is shown only when stderr is a terminal and CI is unset)')
   .option('--save-graph <file>', 'also write the dependency graph (lockreplay/graph@1, docs/graph-schema.md); inputs may be graph files too')
   .option('--capture <name>', 'capture name recorded in the graph (default: the trace names)')
-  .option('--kernel <version>', 'kernel version recorded in the graph')
-  .action(async (traces: string[], o: { format: string; out?: string; strict?: boolean; instance?: string; kallsyms?: string; wqModel: 'dynamic' | 'shared'; chunkSize?: number; rules?: string; workers: number; profile?: boolean; progress: boolean; saveGraph?: string; capture?: string; kernel?: string }) => {
+  .option('--kernel <version>', 'kernel version recorded in the graph');
+  addTriageOptions(cmd)
+  .action(async (traces: string[], o: TriageOptions & { format: string; out?: string; strict?: boolean; instance?: string; kallsyms?: string; wqModel: 'dynamic' | 'shared'; chunkSize?: number; rules?: string; workers: number; profile?: boolean; progress: boolean; saveGraph?: string; capture?: string; kernel?: string }) => {
     const result = await replayMaybeGraphs({
       ...DEFAULT_RUN_OPTIONS,
       inputs: traces,
@@ -39,7 +42,7 @@ export function registerReplay(program: Command): void {
       replay: { ...DEFAULT_RUN_OPTIONS.replay, wqModel: o.wqModel, ...(o.rules !== undefined ? { rules: loadRules(o.rules) } : {}) },
     }, o, runReplay);
     if (result.profile) process.stderr.write(formatProfile(result.profile as ProfileReport));
-    emitReport(result, o.format, o.out);
+    emitReport(selectFindings(result, filtersOf(o)), o.format, o.out, { full: o.full });
     process.exitCode = exitCodeOf(result, !!o.strict);
   });
 
