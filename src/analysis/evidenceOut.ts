@@ -2,6 +2,7 @@
 import type { Evidence } from '../graph/evidence.ts';
 import type { Replayer } from '../replay/replayer.ts';
 import type { EvidenceOut } from './findings.ts';
+import { stackOut } from './stackOut.ts';
 
 export interface InputInfo {
   name: string;
@@ -33,5 +34,9 @@ export function evidenceOut(r: Replayer, inputs: InputInfo[], ev: Evidence): Evi
   if (ev.uncertain) out.uncertain = true;
   if (ev.inferred) out.inferred = ev.inferred;
   if (ev.noContext) out.noIrqFlags = true;
+  const stack = stackOut(r.stacks, ev.stack);
+  if (stack) out.stack = stack;
+  const heldStack = stackOut(r.stacks, ev.heldStack);
+  if (heldStack) out.heldStack = heldStack;
   return out;
 }

@@ -42,6 +42,14 @@ export interface EvidenceOut {
   inferred?: string;
   /** Recorded without irq flags (e.g. perf script): an interrupt cannot be told from the task it interrupted. */
   noIrqFlags?: true;
+  /**
+   * Call stack of this acquisition when the capture recorded stacks (ftrace stacktrace,
+   * trace-cmd -T, perf -g): frames as lockdep prints them, innermost first, tracing frames
+   * dropped (analysis/stackOut.ts).
+   */
+  stack?: string[];
+  /** Call stack of the held lock's own acquisition (the dependency's first lock), when known. */
+  heldStack?: string[];
 }
 
 export interface FindingDependency {
@@ -81,6 +89,11 @@ export interface Finding {
   evidence?: { role: string; at: EvidenceOut }[];
   /** A short explanation a kernel developer recognises (reclaim, workqueue flush, irq usage). */
   explanation?: string;
+  /**
+   * The title syzbot gives such a splat (`possible deadlock in FUNC`, `inconsistent lock state in FUNC`),
+   * FUNC the acquiring function from the call stack (analysis/syzbotTitle.ts); absent without stacks.
+   */
+  syzbotTitle?: string;
   /** The first deadlock in trace order: the one lockdep itself would have printed before turning off. */
   lockdepWouldReportFirst?: boolean;
   /** Sort key: where in the input the problem became visible. */

@@ -4,7 +4,7 @@
  * names, not positions, and accept both the old (%p / %u) and current (%s / %d)
  * workqueue forms (kernel-semantics §1.2).
  */
-import { EventKind, LockFlags } from '../model/eventKind.ts';
+import { EventKind, LockFlags, StackFlags } from '../model/eventKind.ts';
 import type { BatchBuilder } from '../model/batch.ts';
 import type { ByteInterner } from '../model/byteInterner.ts';
 import { SP, ascii, indexOf, lastIndexOf, parseInt10, skipSpaces, startsWith, tokenEnd, trimEnd } from './ftrace/bytes.ts';
@@ -25,14 +25,17 @@ export const EVENT_NAMES: [Uint8Array, number][] = [
   [ascii('workqueue_execute_start'), EventKind.WqStart],
   [ascii('workqueue_execute_end'), EventKind.WqEnd],
   [ascii('tracing_mark_write'), EventKind.Marker],
+  // trace-cmd report's names for ftrace's stack entries (ftrace:kernel_stack, ftrace:user_stack)
+  [ascii('kernel_stack'), EventKind.Stack],
+  [ascii('user_stack'), EventKind.Stack],
 ];
 
 /** Maps an event name [s, e) to an EventKind, -1 if it is not one we replay. */
 export function eventKindOf(b: Uint8Array, s: number, e: number): number {
   const n = e - s;
-  // Cheap rejection: every name we know starts with l, w or t.
+  // Cheap rejection: every name we know starts with l, w, t, k or u.
   const c = b[s];
-  if (c !== 0x6c && c !== 0x77 && c !== 0x74) return -1;
+  if (c !== 0x6c && c !== 0x77 && c !== 0x74 && c !== 0x6b && c !== 0x75) return -1;
   for (const [lit, kind] of EVENT_NAMES) {
     if (lit.length === n && startsWith(b, s, e, lit)) return kind;
   }
@@ -110,6 +113,12 @@ export function parseBody(kind: number, b: Uint8Array, s: number, e: number, out
     }
     case EventKind.Marker: {
       out.name[i] = strings.intern(b, s, e);
+      return true;
+    }
+    case EventKind.Stack: {
+      // "<stack trace >" / "<user stack trace >"; the frames follow as lines of their own
+      if (b[s + 1] === 0x75) out.lockFlags[i] = StackFlags.User;
+      out.stackRows++;
       return true;
     }
   }

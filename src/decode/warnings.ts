@@ -22,6 +22,7 @@ export const WARNING_KINDS = [
   'subclass-overflow',
   'depth-limit',
   'cycle-limit',
+  'stack-unpaired',
 ] as const;
 export type WarningKind = (typeof WARNING_KINDS)[number];
 
@@ -44,6 +45,7 @@ export const WARNING_TEXT: Record<WarningKind, string> = {
   'held-at-context-exit': 'locks left held when an interrupt context or work item ended (dropped)',
   'subclass-overflow': 'same-name nesting deeper than lockdep\'s 8 subclasses',
   'depth-limit': 'acquisitions past the replay\'s held-stack limit (chained to the deepest kept lock, not pushed; dependencies from them are lost)',
+  'stack-unpaired': 'call stacks that could not be given to an event (no event of theirs waiting on their CPU, or user-space stacks)',
   'cycle-limit': 'closing dependencies whose search for their best-founded cycle stopped at its limit (a longer cycle through them may have a stronger verdict)',
 };
 

@@ -24,6 +24,10 @@ export interface Evidence {
   noContext?: boolean;
   /** The dependency was inferred, not seen being recorded (replay/lostAcquisitions.ts): how. */
   inferred?: string;
+  /** Call stack of this event (the acquisition that recorded the dependency): Replayer.stacks ID. */
+  stack?: number;
+  /** Call stack of the held lock's own acquisition (the dependency's `prev`), when known. */
+  heldStack?: number;
 }
 
 /**

@@ -26,6 +26,17 @@ export interface EventBatch {
   aux: Uint32Array;
   /** Line number (text formats) or byte offset (binary formats) of the event. */
   pos: Float64Array;
+  /**
+   * Stack and StackFrame rows in this batch (absent or 0: none). Set by the
+   * decoders; a batch without them costs the stack pairing nothing.
+   */
+  stackRows?: number;
+  /**
+   * Stack ID (model/stackTable.ts, 0 = none) of each row's event, filled on the
+   * main thread by replay/stackPairing.ts before the replay; absent when the
+   * batch has no stack rows. Never crosses a thread boundary.
+   */
+  stack?: Uint32Array;
   /** First decoder-local string ID introduced by this batch. */
   stringsFrom: number;
   /** Texts of the decoder-local IDs introduced by this batch, in ID order. */
@@ -62,6 +73,8 @@ export class BatchBuilder {
   comm!: Uint32Array;
   aux!: Uint32Array;
   pos!: Float64Array;
+  /** Stack and StackFrame rows pushed since the last batch was handed out. */
+  stackRows = 0;
   private capacity: number;
 
   constructor(capacity = 65536) {
@@ -128,6 +141,8 @@ export class BatchBuilder {
       name: this.name.subarray(0, n), addr: this.addr.subarray(0, n), comm: this.comm.subarray(0, n),
       aux: this.aux.subarray(0, n), pos: this.pos.subarray(0, n),
     };
+    if (this.stackRows) b.stackRows = this.stackRows;
+    this.stackRows = 0;
     const c = next?.length === 11 ? next[0].byteLength : 0;
     const fits = c >= this.capacity && next!.every((ab, k) => ab.byteLength === c * COLUMN_BYTES[k]);
     if (fits) {
@@ -152,6 +167,8 @@ export class BatchBuilder {
       name: this.name.slice(0, n), addr: this.addr.slice(0, n), comm: this.comm.slice(0, n),
       aux: this.aux.slice(0, n), pos: this.pos.slice(0, n),
     };
+    if (this.stackRows) b.stackRows = this.stackRows;
+    this.stackRows = 0;
     this.length = 0;
     return b;
   }

@@ -27,12 +27,27 @@ export enum EventKind {
   BufferStarted = 10,
   /** An event named by a pseudo-lock rule (--rules) — name=event name, addr=body text */
   Custom = 11,
+  /**
+   * A kernel stack entry (ftrace `<stack trace>`, trace-cmd `kernel_stack`, a perf
+   * callchain): cpu, pid, ts, irq, comm of the entry; lockFlags = StackFlags. Its
+   * frames follow as StackFrame rows. Not an event: replay/stackPairing.ts gives the
+   * stack to the event it was recorded for and the replay skips both kinds.
+   */
+  Stack = 12,
+  /** One frame of the Stack row before it: name = the frame's text as the capture prints it. */
+  StackFrame = 13,
 }
 
 export const EVENT_KIND_NAMES = [
   'acquire', 'release', 'contended', 'acquired', 'wq-queue', 'wq-activate', 'wq-start', 'wq-end',
-  'marker', 'lost', 'buffer-started', 'custom',
+  'marker', 'lost', 'buffer-started', 'custom', 'stack', 'stack-frame',
 ] as const;
+
+/** Bits of the `lockFlags` column of a Stack row. */
+export enum StackFlags {
+  /** `<user stack trace>` (ftrace userstacktrace): user-space frames, not paired with lock events. */
+  User = 1,
+}
 
 /** Bits of the `irq` column, from the ftrace flags column (trace_print_lat_fmt()). */
 export enum IrqBits {

@@ -16,6 +16,7 @@ import type { InputInfo } from '../analysis/evidenceOut.ts';
 import { buildResult, type ReplayResult } from '../report/result.ts';
 import { completeAnalysis } from '../analysis/completeAnalysis.ts';
 import { decodeFtraceText } from '../decode/ftrace/decodeFtraceText.ts';
+import { stacksInHead } from '../decode/stacksInHead.ts';
 import { decodeFtraceFrames } from './parallelDecode.ts';
 import { Profiler } from './profile.ts';
 import { Progress } from './progress.ts';
@@ -114,6 +115,9 @@ async function replayInput(
     index, input, detection, frameBytes: opts.frameBytes, maxLineBytes: opts.maxLineBytes, instance: opts.instance,
     kallsyms: opts.kallsyms, workers: opts.workers, customEvents: replayer.pseudo?.customEvents, summary: { positions: 'line', bytes: 0, notes: [] },
   };
+  // Text captures with stacks show one in their first bytes: stacks are paired from the first event on, whatever the chunking.
+  const text = detection.format !== 'trace-dat';
+  replayer.beginInput(index, text, text && stacksInHead(input.head));
   // ftrace text goes through pipeline/parallelDecode (inline or on workers; it remaps strings itself).
   const ftrace = decode === decodeFtraceText;
   const frames = ftrace ? decodeFtraceFrames(ctx, strings, { profiler: prof, workerFile: opts.workerFile, recycleBatches: true }) : decode(ctx);

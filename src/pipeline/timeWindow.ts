@@ -26,7 +26,7 @@ export class TimeWindow {
     let lo = this.first, hi = this.last;
     for (let i = 0; i < b.length; i++) {
       const k = kind[i];
-      if (k === EventKind.Lost || k === EventKind.BufferStarted) continue;
+      if (k === EventKind.Lost || k === EventKind.BufferStarted || k >= EventKind.Stack) continue;
       const t = ts[i];
       if (t < lo) lo = t;
       if (t > hi) hi = t;

@@ -52,6 +52,8 @@ export class HeldStack {
   input: Int32Array;
   pos: Float64Array;
   ts: Float64Array;
+  /** Call stack of the acquire (model/stackTable ID, 0 = none). */
+  stack: Uint32Array;
   /** Chain key up to and including this entry (lockdep's chain_key), in halves (replay/chainCache). */
   chainLo: Int32Array;
   chainHi: Int32Array;
@@ -64,11 +66,12 @@ export class HeldStack {
     this.input = new Int32Array(capacity);
     this.pos = new Float64Array(capacity);
     this.ts = new Float64Array(capacity);
+    this.stack = new Uint32Array(capacity);
     this.chainLo = new Int32Array(capacity);
     this.chainHi = new Int32Array(capacity);
   }
 
-  push(cls: number, inst: number, name: number, flags: number, input: number, pos: number, ts: number): void {
+  push(cls: number, inst: number, name: number, flags: number, input: number, pos: number, ts: number, stack = 0): void {
     if (this.depth === this.cls.length) this.grow();
     const d = this.depth++;
     this.cls[d] = cls;
@@ -78,6 +81,7 @@ export class HeldStack {
     this.input[d] = input;
     this.pos[d] = pos;
     this.ts[d] = ts;
+    this.stack[d] = stack;
     this.link(d);
     if (flags & HeldFlags.EnablePending && d < this.pendingFrom) this.pendingFrom = d;
   }
@@ -99,6 +103,7 @@ export class HeldStack {
       this.input.copyWithin(i, i + 1, d + 1);
       this.pos.copyWithin(i, i + 1, d + 1);
       this.ts.copyWithin(i, i + 1, d + 1);
+      this.stack.copyWithin(i, i + 1, d + 1);
       this.chainLo.copyWithin(i, i + 1, d + 1);
       this.chainHi.copyWithin(i, i + 1, d + 1);
     }
@@ -117,6 +122,7 @@ export class HeldStack {
     this.input.copyWithin(0, from, d);
     this.pos.copyWithin(0, from, d);
     this.ts.copyWithin(0, from, d);
+    this.stack.copyWithin(0, from, d);
     this.chainLo.copyWithin(0, from, d);
     this.chainHi.copyWithin(0, from, d);
     this.depth = d - from;
@@ -172,6 +178,9 @@ export class HeldStack {
     this.input = g32(this.input);
     this.pos = g64(this.pos);
     this.ts = g64(this.ts);
+    const s = new Uint32Array(n);
+    s.set(this.stack);
+    this.stack = s;
     this.chainLo = g32(this.chainLo);
     this.chainHi = g32(this.chainHi);
   }

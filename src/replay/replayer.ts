@@ -23,6 +23,8 @@ import { ChainCache, chainKeyHi, chainKeyLo } from './chainCache.ts';
 import type { Rules } from '../analysis/rules.ts';
 import { PseudoAction, PseudoLocks } from './pseudoLocks.ts';
 import { LostAcquisitions, releaseOrderInference } from './lostAcquisitions.ts';
+import { StackTable } from '../model/stackTable.ts';
+import { LATE_STACK, StackPairing, type LateStacks } from './stackPairing.ts';
 
 export interface ReplayOptions {
   wqModel: WorkqueueModel;
@@ -74,7 +76,16 @@ const ENABLED_ALL = Usage.EnabledHardirq | Usage.EnabledSoftirq;
 /** ENABLED_x -> ENABLED_x_READ (the bit above it). */
 const readVariant = (m: number) => ((m & Usage.EnabledHardirq) << 1) | ((m & Usage.EnabledSoftirq) << 1);
 
-export class Replayer {
+/** What an event replayed before its stack arrived left behind, to be given the stack later. */
+interface LateWaiter {
+  /** Context whose held entry (at the event's position) waits, -1: none. */
+  ctx: number;
+  /** Evidence records waiting: field 0 = stack, 1 = heldStack. */
+  evs: Evidence[];
+  fields: number[];
+}
+
+export class Replayer implements LateStacks {
   readonly classes: LockClasses;
   readonly contexts = new Contexts();
   readonly graph: DependencyGraph;
@@ -92,6 +103,12 @@ export class Replayer {
   readonly lost = new LostAcquisitions();
   /** Pseudo-lock rules (--rules), or undefined. */
   readonly pseudo: PseudoLocks | undefined;
+  /** Call stacks of the run (frames and stacks interned), referred to by Evidence.stack / heldStack. */
+  readonly stacks: StackTable;
+  private readonly pairing: StackPairing;
+  /** Events whose stack may still come, by position (replay/stackPairing.ts). */
+  private readonly lateWaiters = new Map<number, LateWaiter>();
+  private lineInput = true;
   readonly counters: ReplayCounters = {
     events: 0, acquires: 0, releases: 0, contended: 0, acquired: 0, workqueueEvents: 0, markers: 0,
     lostEvents: 0, lostMarkers: 0, unheldReleases: 0, nmiEvents: 0, chainLookups: 0, chainHits: 0,
@@ -114,11 +131,28 @@ export class Replayer {
     if (opts.rules?.pseudoLocks.length) this.pseudo = new PseudoLocks(opts.rules, strings);
     this.workqueues = new WorkqueueTracker(strings);
     this.graph = new DependencyGraph();
+    this.stacks = new StackTable(strings);
+    this.pairing = new StackPairing(this.stacks, this, this.warnings);
+  }
+
+  /**
+   * Input `input` begins: `lineNumbered` (text: its batches depend on the chunk size), and whether it
+   * records call stacks from its start (decode/stacksInHead.ts), so they are paired from its first event on.
+   */
+  beginInput(input: number, lineNumbered: boolean, stacksFromStart: boolean): void {
+    this.lineInput = lineNumbered;
+    if (this.pairing.active) this.pairing.endInput();
+    if (stacksFromStart) this.pairing.start(input);
   }
 
   /** Replays one batch whose string columns are already global IDs. */
   replay(b: EventBatch): void {
     this.b = b;
+    if (b.stackRows || this.pairing.active) {
+      this.pairing.pair(b, this.lineInput);
+      // Stack rows are not events (EventKind.Stack): the switch below skips them, the count leaves them out.
+      if (b.stackRows) this.counters.events -= b.stackRows;
+    }
     const kind = b.kind;
     for (let i = 0; i < b.length; i++) {
       this.row = i;
@@ -223,7 +257,45 @@ export class Replayer {
       ...(b.irq[i] & IrqBits.NoFlags ? { noContext: true } : {}),
     };
     if (from > 0) ev.heldOmitted = from;
+    const stack = b.stack?.[i];
+    if (stack) {
+      ev.stack = stack;
+      if (stack === LATE_STACK) this.waitForStack(b.pos[i], -1, ev, 0);
+    }
     return ev;
+  }
+
+  /** Something of the event at `pos` waits for its stack (LATE_STACK): a held entry of `ctx` (-1: none) and/or `ev`'s field. */
+  private waitForStack(pos: number, ctx: number, ev: Evidence | undefined, field: number): void {
+    let w = this.lateWaiters.get(pos);
+    if (!w) this.lateWaiters.set(pos, (w = { ctx: -1, evs: [], fields: [] }));
+    if (ctx >= 0) w.ctx = ctx;
+    if (ev) {
+      w.evs.push(ev);
+      w.fields.push(field);
+    }
+  }
+
+  /** The stack of an event replayed in an earlier batch has come (LateStacks); NO_STACK: it never will. */
+  resolveLateStack(_input: number, pos: number, stack: number): void {
+    const w = this.lateWaiters.get(pos);
+    if (!w) return;
+    this.lateWaiters.delete(pos);
+    for (let k = 0; k < w.evs.length; k++) {
+      const ev = w.evs[k];
+      if (w.fields[k] === 0) {
+        if (ev.stack !== LATE_STACK) continue;
+        if (stack) ev.stack = stack;
+        else delete ev.stack;
+      } else if (ev.heldStack === LATE_STACK) {
+        if (stack) ev.heldStack = stack;
+        else delete ev.heldStack;
+      }
+    }
+    if (w.ctx >= 0) {
+      const st = this.contexts.stacks[w.ctx];
+      for (let k = st.depth - 1; k >= 0; k--) if (st.pos[k] === pos && st.stack[k] === LATE_STACK) st.stack[k] = stack;
+    }
   }
 
   // ---------------------------------------------------------------- acquire
@@ -306,7 +378,12 @@ export class Replayer {
     // Usage the acquisition could not set yet: irqs (or BH) were off, so enabling them while held sets it later.
     const enabled = validated && !(irq & IrqBits.NoFlags) ? IrqUsage.bitsFor(irq, true, false) : ENABLED_ALL;
     const pending = (enabled & ENABLED_ALL) !== ENABLED_ALL ? HeldFlags.EnablePending : 0;
-    st.push(cls, inst, nameId, flags | pending, b.input, b.pos[i], b.tsNs[i]);
+    let stack = 0;
+    if (b.stack && !recovered) {
+      stack = b.stack[i];
+      if (stack === LATE_STACK) this.waitForStack(b.pos[i], ctx, undefined, 0);
+    }
+    st.push(cls, inst, nameId, flags | pending, b.input, b.pos[i], b.tsNs[i], stack);
     this.capacity.onDepth(st.depth, b.input, b.pos[i]);
   }
 
@@ -340,7 +417,7 @@ export class Replayer {
         const clean = !((pf | flags) & HeldFlags.Uncertain);
         const g = this.graph;
         const e = g.observe(prev, cls, combo, clean);
-        if (g.needs & NEEDS_EVIDENCE) g.setEvidence(e, this.evidence(st, depth, !clean));
+        if (g.needs & NEEDS_EVIDENCE) g.setEvidence(e, this.withHeldStack(this.evidence(st, depth, !clean), st, k));
         if (g.needs & NEEDS_GATES) g.seeGates(e, this.snapshots.gatePairs(st, k));
         this.capacity.onDependency(this.graph.size, this.b.input, this.b.pos[this.row]);
         cache.add(e, combo, clean);
@@ -396,12 +473,28 @@ export class Replayer {
     this.recursions.push({ cls, prevRaw, nextRaw, uncertain, crossContext, prev: this.heldEvidence(st, k), next: this.evidence(st, st.depth, uncertain) });
   }
 
-  /** Evidence of a held entry's own acquisition (position and time from the stack). */
+  /** Evidence of a held entry's own acquisition (position, time and call stack from the held stack). */
   private heldEvidence(st: HeldStack, k: number): Evidence {
     const ev = this.evidence(st, k, (st.flags[k] & HeldFlags.Uncertain) !== 0);
     ev.input = st.input[k];
     ev.pos = st.pos[k];
     ev.tsNs = st.ts[k];
+    delete ev.stack;
+    const stack = st.stack[k];
+    if (stack) {
+      ev.stack = stack;
+      if (stack === LATE_STACK) this.waitForStack(st.pos[k], -1, ev, 0);
+    }
+    return ev;
+  }
+
+  /** Adds the call stack of held entry k (the dependency's `prev`) to a dependency's evidence. */
+  private withHeldStack(ev: Evidence, st: HeldStack, k: number): Evidence {
+    const stack = st.stack[k];
+    if (stack) {
+      ev.heldStack = stack;
+      if (stack === LATE_STACK) this.waitForStack(st.pos[k], -1, ev, 1);
+    }
     return ev;
   }
 
@@ -519,6 +612,7 @@ export class Replayer {
     const ev = this.evidence(st, st.depth, true);
     ev.held = [...ev.held, outer];
     ev.inferred = releaseOrderInference(names.displayName(outer), names.displayName(inner));
+    delete ev.stack; // the release's stack, not the inferred acquisition's
     const e = this.graph.observe(outer, inner, comboOf(RawRead.Write, RawRead.Write), false);
     this.graph.setEvidence(e, ev);
     this.graph.seeGates(e, []);
@@ -615,6 +709,7 @@ export class Replayer {
 
   /** Locks still held when the capture ended: counted and reported, not errors. */
   finish(): number {
+    this.pairing.endInput();
     let held = 0;
     const c = this.contexts;
     for (let ctx = 0; ctx < c.count; ctx++) {

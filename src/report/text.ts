@@ -157,13 +157,19 @@ function where(l: { input: string; line?: number; byte?: number }): string {
   return l.line !== undefined ? `${safe(l.input)}:${l.line}` : l.byte !== undefined ? `${safe(l.input)} byte ${l.byte}` : safe(l.input);
 }
 
-function ev(e: EvidenceOut): string {
+function ev(e: EvidenceOut, withStack = false): string {
   const held = e.held.length ? (e.heldOmitted ? `… ${e.heldOmitted} more held, ` : '') + e.held.map(safe).join(', ') : '(nothing)';
   return (
     `${where(e)} ts ${e.ts} cpu ${e.cpu} ${safe(e.comm)}/${e.pid} [${e.context}]${e.uncertain ? ' (held state uncertain)' : ''}\n` +
     (e.inferred ? `        ${safe(e.inferred)}\n` : '') +
-    `        holding: ${held}`
+    `        holding: ${held}` +
+    (withStack && e.stack ? `\n${frames(e.stack).join('\n')}` : '')
   );
+}
+
+/** A call stack, one frame a line, indented as lockdep's splat indents them under `-> #N (class):`. */
+function frames(stack: string[]): string[] {
+  return stack.map((f) => `       ${safe(f)}`);
 }
 
 function renderFinding(f: Finding, n: number): string[] {
@@ -173,6 +179,7 @@ function renderFinding(f: Finding, n: number): string[] {
   out.push(`#${n} WARNING: ${HEADERS[f.kind] ?? f.kind}`);
   out.push(`   id ${f.id}: ${safe(f.title!)}`);
   out.push(`   verdict: ${f.verdict}${f.reason ? ` — ${safe(f.reason)}` : ''}${f.lockdepWouldReportFirst ? '  [first in trace order: what lockdep itself would have printed]' : ''}`);
+  if (f.syzbotTitle) out.push(`   syzbot title: ${safe(f.syzbotTitle)}`);
   out.push('------------------------------------------------------');
   for (const c of f.caveats ?? []) out.push(`caveat: ${safe(c)}`);
   if (f.kind === 'circular-dependency') out.push(...renderCycle(f));
@@ -181,7 +188,7 @@ function renderFinding(f: Finding, n: number): string[] {
     out.push(f.kind === 'irq-safe-unsafe' && f.classes.length > 1
       ? `classes: (${safe(f.classes[0])}) -> (${safe(f.classes[f.classes.length - 1])})`
       : `class: (${safe(f.classes[0])})`);
-    for (const e of f.evidence ?? []) out.push(`${e.role}:`, `    ${ev(e.at)}`);
+    for (const e of f.evidence ?? []) out.push(`${e.role}:`, `    ${ev(e.at, true)}`);
     if (f.kind === 'recursive-locking') out.push(...scenarioAA(f.classes[0]), outcome(f));
   }
   if (f.explanation) out.push('', `explanation: ${safe(f.explanation)}`);
@@ -201,6 +208,7 @@ function renderCycle(f: Finding): string[] {
   out.push('which lock already depends on the new lock.', '');
   out.push('the dependency chain, each dependency with where it was first seen:');
   deps.forEach((d, i) => out.push(...renderDep(d, i)));
+  out.push(...lockdepChain(deps, k));
   // print_circular_lock_scenario(): the chain from the new lock back to the held one.
   const chain = deps.map((_, i) => deps[(k + 1 + i) % deps.length].from);
   if (chain.length > 2) out.push('', 'Chain exists of:', `  ${chain.map(safe).join(' --> ')}`);
@@ -211,7 +219,26 @@ function renderCycle(f: Finding): string[] {
 function renderDep(d: FindingDependency, i: number): string[] {
   const out = [`-> #${i} (${safe(d.from)}) -> (${safe(d.to)})  seen ${d.count}x, kinds ${d.kinds.join(' ')}${d.uncertainOnly ? ', only with uncertain held state' : ''}`];
   out.push(`        first: ${ev(d.first)}`);
+  if (d.first.heldStack) out.push(`        (${safe(d.from)}) was acquired at:`, ...frames(d.first.heldStack));
   if (d.firstClean) out.push(`        first with certain held state: ${ev(d.firstClean)}`);
+  return out;
+}
+
+/**
+ * print_circular_bug(): "the existing dependency chain (in reverse order)", each
+ * entry the class a dependency leads to and the stack at which that dependency
+ * was first recorded, from the one into the held lock (#n-1) down to the
+ * closing acquisition (#0). Only when the capture recorded stacks. lockdep also
+ * prints each class's usage and wait type (`{+.+.}-{3:3}`), which a trace does not show.
+ */
+function lockdepChain(deps: FindingDependency[], k: number): string[] {
+  if (!deps.some((d) => d.first.stack)) return [];
+  const out = ['', 'the existing dependency chain (in reverse order) is:'];
+  const n = deps.length;
+  for (let depth = n - 1; depth >= 0; depth--) {
+    const d = deps[(k + depth) % n]; // #0 the closing dependency, #1 the one out of its new lock, ...
+    out.push('', `-> #${depth} (${safe(d.to)}):`, ...(d.first.stack ? frames(d.first.stack) : ['       (no stack recorded)']));
+  }
   return out;
 }
 

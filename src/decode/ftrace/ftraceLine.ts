@@ -23,10 +23,13 @@ const BUFFER_STARTED = ascii('##### CPU ');
 const CPU_COLON = ascii('CPU:');
 const LOST = ascii('LOST ');
 const EVENTS = ascii('EVENTS');
+/** The stack entry ftrace prints after an event with options/stacktrace or a stacktrace trigger (trace_stack_print()). */
+const STACK_TRACE = ascii('<stack trace>');
+const USER_STACK_TRACE = ascii('<user stack trace>');
 
 /** What a parsed line says; fields are written into this reusable record. */
 export interface LineFields {
-  /** 0 = event line, 1 = header/comment, 2 = lost events, 3 = buffer started, -1 = unparsed */
+  /** 0 = event line, 1 = header/comment, 2 = lost events, 3 = buffer started, 4 = `<stack trace>`, 5 = `<user stack trace>`, -1 = unparsed */
   type: number;
   commStart: number;
   commEnd: number;
@@ -91,6 +94,10 @@ export function parseFtraceLine(b: Uint8Array, s: number, e: number, instanceMod
     f.tsNs = ts;
     // event name up to the next ':'
     const ns = skipSpaces(b, q + 1, e);
+    if (b[ns] === 0x3c) {
+      if (startsWith(b, ns, e, STACK_TRACE)) return void (f.type = 4);
+      if (startsWith(b, ns, e, USER_STACK_TRACE)) return void (f.type = 5);
+    }
     let ne = ns;
     while (ne < e && b[ne] !== COLON && b[ne] !== SP) ne++;
     if (ne === ns || ne >= e || b[ne] !== COLON) return void (f.type = -1);

@@ -12,7 +12,7 @@
  */
 import { BatchBuilder } from '../../model/batch.ts';
 import { ByteInterner } from '../../model/byteInterner.ts';
-import { EventKind, IrqBits, LockFlags } from '../../model/eventKind.ts';
+import { EventKind, IrqBits, LockFlags, StackFlags } from '../../model/eventKind.ts';
 import { Warnings } from '../warnings.ts';
 import { emptyStats, type DecodedFrame } from '../decoder.ts';
 import { eventKindOf, parseBody } from '../eventBodies.ts';
@@ -27,7 +27,7 @@ const ACQUIRE = EventKind.Acquire, RELEASE = EventKind.Release, CONTENDED = Even
 const TRY = LockFlags.Try, READ = LockFlags.Read, NO_FLAGS = IrqBits.NoFlags;
 const COMM_SLOTS = 4096, COMM_SLOTS_MASK = COMM_SLOTS - 1;
 const ADDR_SLOT_BITS = 13, ADDR_SLOTS = 1 << ADDR_SLOT_BITS, ADDR_SLOTS_SHIFT = 32 - ADDR_SLOT_BITS;
-const LBRACK = 0x5b, RBRACK = 0x5d, RPAREN = 0x29, DASH = 0x2d;
+const LBRACK = 0x5b, RBRACK = 0x5d, RPAREN = 0x29, DASH = 0x2d, EQ = 0x3d, GT = 0x3e;
 
 /**
  * The 5-character flags column by table: the irq bits of its first and third
@@ -204,6 +204,10 @@ export class FtraceTextDecoder {
     let c = b[i];
     while (c === SP || c === TAB) c = b[++i];
     if (i === e || c === HASH || c === CR) return -1;
+    if (c === EQ && b[i + 1] === GT) {
+      stackFrameRow(b, i + 2, e, line, out, strings);
+      return e + 1;
+    }
     f.instStart = f.instEnd = 0;
     if (this.instanceMode) {
       // trace-cmd's "name: " buffer prefix (findInstancePrefix)
@@ -462,6 +466,9 @@ export class FtraceTextDecoder {
     buf: Uint8Array, s: number, e: number, line: number, out: BatchBuilder, strings: ByteInterner,
     f: ReturnType<typeof newLineFields>, warnings: Warnings, stats: ReturnType<typeof emptyStats>,
   ): void {
+    let k = s;
+    while (k < e && (buf[k] === SP || buf[k] === TAB)) k++;
+    if (buf[k] === EQ && buf[k + 1] === GT) return stackFrameRow(buf, k + 2, e, line, out, strings);
     parseFtraceLine(buf, s, e, this.opts.instanceMode, f);
     switch (f.type) {
       case 1:
@@ -477,6 +484,16 @@ export class FtraceTextDecoder {
       case 3:
         out.push(EventKind.BufferStarted, 0, f.cpu, -1, 0, line);
         return;
+      case 4:
+      case 5: {
+        // `<stack trace>`: the frames follow as ` => ` lines (replay/stackPairing.ts gives the stack to its event)
+        if (!this.instanceOk(buf, f)) return;
+        const i = out.push(EventKind.Stack, f.tsNs, f.cpu, f.pid, f.irq, line);
+        out.comm[i] = strings.intern(buf, f.commStart, trimComm(buf, f.commStart, f.commEnd));
+        if (f.type === 5) out.lockFlags[i] = StackFlags.User;
+        out.stackRows++;
+        return;
+      }
     }
     let kind = eventKindOf(buf, f.nameStart, f.nameEnd);
     if (kind < 0 && this.custom !== undefined && isCustom(this.custom, buf, f.nameStart, f.nameEnd)) kind = EventKind.Custom;
@@ -523,6 +540,19 @@ export class FtraceTextDecoder {
 const NO_BYTES = Buffer.alloc(0);
 
 /**
+ * A ` => frame` line of a stack entry (ftrace, trace-cmd report): one StackFrame
+ * row, name = the frame's text after `=> ` (model/stackFrame.ts reads it once per
+ * distinct text). Its position ties it to the Stack row before it.
+ */
+function stackFrameRow(b: Uint8Array, s: number, e: number, line: number, out: BatchBuilder, strings: ByteInterner): void {
+  while (s < e && (b[s] === SP || b[s] === TAB)) s++;
+  while (e > s && (b[e - 1] === SP || b[e - 1] === TAB || b[e - 1] === CR)) e--;
+  const i = out.push(EventKind.StackFrame, 0, 0, 0, 0, line);
+  out.name[i] = strings.intern(b, s, e);
+  out.stackRows++;
+}
+
+/**
  * Lines through every branch of the decoder, decoded once per thread by
  * throwaway decoders before the first real one. V8 optimizes the per-line code
  * after a few thousand lines; a branch it has no feedback for (the first
@@ -553,6 +583,11 @@ const WARM_UP = [
   '            bash-100     [000] d..2   100.000019: lock_acquire: ffff888000000007 &old->lock',
   '        bash-100     0d..1 100.000020: lock_acquire: ffff888000000008 &lat->lock',
   '            bash-100     [000]   100.000021: lock_acquire: ffff888000000009 &noflags->lock',
+  '          <idle>-0       [001] d.h2.   100.000024: <stack trace>',
+  ' => trace_event_raw_event_lock_acquire+0xc5/0xd4',
+  ' => lock2+0xf/0x3f [lrtest]',
+  '            bash-100     [000]   100.000025: kernel_stack:         <stack trace >',
+  '=> lock_acquire (ffffffff8108177f)',
   'CPU:1 [LOST 55 EVENTS]',
   '##### CPU 1 buffer started ####',
   'garbage',

@@ -27,6 +27,13 @@ export class PerfScriptDecoder {
   lostRecords = 0;
   /** A long line was cut (its tail never reaches us), so byte offsets from here on are lower bounds. */
   private afterLongLine = false;
+  /**
+   * The callchain lines after a sample (`perf record -g`): 0 = they belong to a
+   * sample the replay skips, 1 = to the event just pushed (its Stack row not
+   * written yet), 2 = its Stack row is written, frames follow.
+   */
+  private chain = 0;
+  private chainRow = 0;
 
   constructor(
     private readonly input: number,
@@ -66,6 +73,14 @@ export class PerfScriptDecoder {
 
   private decodeLine(buf: Uint8Array, s: number, e: number, line: number, out: BatchBuilder, warnings: Warnings, stats: DecodeStats): void {
     const f: PerfLineFields = this.f;
+    if (buf[s] === TAB || buf[s] === SP) {
+      const fe = callchainFrame(buf, s, e);
+      if (fe >= 0) {
+        if (this.chain !== 0) this.frame(buf, fe, e, line, out);
+        return;
+      }
+    }
+    this.chain = 0;
     parsePerfScriptLine(buf, s, e, f);
     if (f.type === 1) {
       stats.headerLines++;
@@ -103,5 +118,39 @@ export class PerfScriptDecoder {
     }
     out.comm[i] = this.strings.intern(buf, f.commStart, f.commEnd);
     if (kind === EventKind.Acquire) warnings.add('no-flags-column', this.input, line);
+    this.chain = 1;
+    this.chainRow = i;
   }
+
+  /** One callchain line of the event just pushed: a Stack row before the first (its sample's cpu, tid, time), then a StackFrame row. */
+  private frame(buf: Uint8Array, s: number, e: number, line: number, out: BatchBuilder): void {
+    if (this.chain === 1) {
+      const ev = this.chainRow;
+      const h = out.push(EventKind.Stack, out.tsNs[ev], out.cpu[ev], out.pid[ev], out.irq[ev], line);
+      out.comm[h] = out.comm[ev];
+      out.stackRows++;
+      this.chain = 2;
+    }
+    while (e > s && (buf[e - 1] === SP || buf[e - 1] === TAB || buf[e - 1] === 0x0d)) e--;
+    const i = out.push(EventKind.StackFrame, 0, 0, 0, 0, line);
+    out.name[i] = this.strings.intern(buf, s, e);
+    out.stackRows++;
+  }
+}
+
+const TAB = 0x09, SP = 0x20;
+
+/**
+ * A callchain line (`\t<hex address> <symbol> (<dso>)`, builtin-script.c
+ * sample__fprintf_callchain()): where its text starts after the indent, or -1.
+ */
+function callchainFrame(b: Uint8Array, s: number, e: number): number {
+  while (s < e && (b[s] === TAB || b[s] === SP)) s++;
+  let k = s;
+  while (k < e) {
+    const c = b[k];
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) break;
+    k++;
+  }
+  return k - s >= 1 && k < e && b[k] === SP ? s : -1;
 }

@@ -16,6 +16,8 @@ const WANTED: [system: string, name: string, kind: number][] = [
   ['workqueue', 'workqueue_execute_start', EventKind.WqStart],
   ['workqueue', 'workqueue_execute_end', EventKind.WqEnd],
   ['ftrace', 'print', EventKind.Marker],
+  // the stack entry after an event (options/stacktrace, `trace-cmd record -T`): int size; unsigned long caller[]
+  ['ftrace', 'kernel_stack', EventKind.Stack],
 ];
 
 /** -1 = field absent. Pointer fields also record their size (4 or 8). */
@@ -37,6 +39,9 @@ export class EventLayouts {
   readonly funcSize = new Uint8Array(65536);
   /** print: start of the text (runs to the end of the record). */
   readonly bufOff = new Int32Array(65536).fill(-1);
+  /** kernel_stack: the entry count (int) and the first return address (unsigned long each, longSize bytes). */
+  readonly stackSizeOff = new Int32Array(65536).fill(-1);
+  readonly stackCallerOff = new Int32Array(65536).fill(-1);
   /** Common fields (the same for every event of a kernel). */
   typeOff = 0;
   typeSize = 2;
@@ -81,6 +86,13 @@ export class EventLayouts {
           const fl = F.get('flags');
           if (fl && fl.size === 4) this.flagsOff[id] = fl.offset;
           else ok = false;
+        }
+      } else if (kind === EventKind.Stack) {
+        const sz = F.get('size'), caller = F.get('caller');
+        ok = sz !== undefined && sz.size === 4 && caller !== undefined;
+        if (ok) {
+          this.stackSizeOff[id] = sz!.offset;
+          this.stackCallerOff[id] = caller!.offset;
         }
       } else if (kind === EventKind.Marker) {
         const b = F.get('buf');

@@ -61,6 +61,39 @@ export class Kallsyms {
 
   /** The name of the symbol containing (hi, lo), or undefined. */
   lookup(hi: number, lo: number): string | undefined {
+    const found = this.find(hi, lo);
+    return found < 0 ? undefined : this.text.toString('latin1', this.nameStart[found], this.nameEnd[found]);
+  }
+
+  /**
+   * A stack frame's address as %pS prints it (sprint_symbol(), kallsyms_lookup_size_offset()):
+   * `func+0xoff/0xsize [module]`, the size running to the next symbol's address. undefined
+   * when no symbol holds it: below the first, or past the last (freed module init text, say),
+   * where ftrace and trace-cmd print the bare address too.
+   */
+  frameText(hi: number, lo: number): string | undefined {
+    const k = this.find(hi, lo);
+    if (k < 0) return undefined;
+    const H = this.hi, L = this.lo;
+    let next = k + 1;
+    while (next < H.length && H[next] === H[k] && L[next] === L[k]) next++;
+    if (next >= H.length) return undefined;
+    const off = (hi - H[k]) * 2 ** 32 + (lo - L[k]);
+    const size = (H[next] - H[k]) * 2 ** 32 + (L[next] - L[k]);
+    const t = this.text;
+    let s = `${t.toString('latin1', this.nameStart[k], this.nameEnd[k])}+0x${off.toString(16)}/0x${size.toString(16)}`;
+    // "name\t[module]"
+    const e = this.nameEnd[k];
+    if (t[e] === 0x09 && t[e + 1] === 0x5b) {
+      const close = t.indexOf(0x5d, e + 2);
+      const eol = t.indexOf(0x0a, e);
+      if (close > 0 && (eol < 0 || close < eol)) s += ` [${t.toString('latin1', e + 2, close)}]`;
+    }
+    return s;
+  }
+
+  /** Index of the last symbol at or below (hi, lo), or -1. */
+  private find(hi: number, lo: number): number {
     if (!this.parsed) this.parse();
     let a = 0, b = this.hi.length - 1, found = -1;
     while (a <= b) {
@@ -71,7 +104,7 @@ export class Kallsyms {
         a = m + 1;
       } else b = m - 1;
     }
-    return found < 0 ? undefined : this.text.toString('latin1', this.nameStart[found], this.nameEnd[found]);
+    return found;
   }
 }
 

@@ -55,6 +55,7 @@ export class RecordDecoder {
   private readonly pointers: PointerIds;
   private readonly nameByAddr = new NameByAddress();
   private readonly funcIds = new Map<number, Map<number, number>>();
+  private readonly frameIds = new Map<number, Map<number, number>>();
   private readonly minLen: number;
 
   constructor(
@@ -64,6 +65,8 @@ export class RecordDecoder {
     private readonly kallsyms: Kallsyms,
     /** undefined: the caller fills the comm column itself (perf.data: from its thread table, in delivery order). */
     private readonly comms: CommIds | undefined,
+    /** sizeof(unsigned long) of the traced kernel (kernel_stack entries). */
+    private readonly longSize = 8,
   ) {
     this.pointers = new PointerIds(strings);
     this.minLen = Math.max(layouts.typeOff + layouts.typeSize, layouts.flagsCommonOff + 1, layouts.pidOff + 4);
@@ -87,6 +90,7 @@ export class RecordDecoder {
     const pid = v.getInt32(r + lay.pidOff, L);
     const i = out.push(kind, s.ts, s.cpu, pid, IRQ_OF_FLAGS[v.getUint8(r + lay.flagsCommonOff)], pos);
     if (this.comms) out.comm[i] = this.comms.commOf(pid);
+    if (kind === EventKind.Stack) return this.stackFrames(s, out, i, type, input, warnings);
     let ok = true;
     const ao = lay.addrOff[type];
     if (ao >= 0) {
@@ -144,6 +148,46 @@ export class RecordDecoder {
       return -1;
     }
     return i;
+  }
+
+  /**
+   * kernel_stack (struct stack_entry: int size; unsigned long caller[size]): one
+   * StackFrame row per return address, symbolized as %pS prints it from the
+   * file's kallsyms (model/stackFrame.ts reads the text); the Stack row is out[i].
+   */
+  private stackFrames(s: RawRecord, out: BatchBuilder, i: number, type: number, input: number, warnings: Warnings): number {
+    const lay = this.layouts, L = this.little, v = s.view, r = s.rec, len = s.recLen, ls = this.longSize;
+    const so = lay.stackSizeOff[type], co = lay.stackCallerOff[type];
+    if (so + 4 > len || co > len) {
+      out.length--;
+      warnings.add('unparsed-line', input, s.pos, 'kernel_stack record shorter than its format says');
+      return -1;
+    }
+    out.stackRows++;
+    const n = Math.min(v.getInt32(r + so, L), Math.floor((len - co) / ls));
+    for (let k = 0; k < n; k++) {
+      const at = r + co + k * ls;
+      const hi = ls === 8 ? v.getUint32(at + (L ? 4 : 0), L) : 0;
+      const lo = ls === 8 ? v.getUint32(at + (L ? 0 : 4), L) : v.getUint32(at, L);
+      if ((hi === 0 && lo === 0) || (lo === 0xffffffff && (ls === 4 || hi === 0xffffffff))) break; // end markers of older kernels
+      const f = out.push(EventKind.StackFrame, 0, 0, 0, 0, s.pos);
+      out.name[f] = this.frameText(hi, lo);
+      out.stackRows++;
+    }
+    return i;
+  }
+
+  /** A return address as %pS prints it: `func+0xoff/0xsize [module]`, else `0x<hex>`. */
+  private frameText(hi: number, lo: number): number {
+    let m = this.frameIds.get(hi);
+    if (!m) this.frameIds.set(hi, (m = new Map()));
+    let id = m.get(lo);
+    if (id === undefined) {
+      const text = this.kallsyms.frameText(hi, lo);
+      id = this.strings.internString(text ?? `0x${hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16)}`);
+      m.set(lo, id);
+    }
+    return id;
   }
 
   private pointer(v: DataView, at: number, size: number): number {

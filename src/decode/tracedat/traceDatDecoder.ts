@@ -83,7 +83,9 @@ export class TraceDatDecoder {
     if (!inst) return;
     const layouts = new EventLayouts(meta.formats);
     if (layouts.missing.length) this.warnings.add('unknown-event', input, 0, `formats without the expected fields: ${layouts.missing.join(', ')}`);
-    this.records = new RecordDecoder(layouts, meta.little, this.strings, new Kallsyms(meta.kallsyms), new SavedCmdlineComms(this.strings, parseSavedCmdlines(meta.cmdlines)));
+    this.records = new RecordDecoder(
+      layouts, meta.little, this.strings, new Kallsyms(meta.kallsyms), new SavedCmdlineComms(this.strings, parseSavedCmdlines(meta.cmdlines)), meta.longSize,
+    );
     const cpus = [...inst.cpus].sort((a, b) => a.cpu - b.cpu);
     this.merge = new CpuMerge(cpus.map((c) => new CpuRingBuffer(file, meta, c.cpu, c, inst.pageSize, inst.compressed)));
   }
