@@ -60,7 +60,15 @@ function where(e: EvidenceOut): string {
 function evidenceHtml(e: EvidenceOut): string {
   return `<span class="ev">${escapeHtml(where(e))} ts ${escapeHtml(e.ts)} cpu ${e.cpu} ${escapeHtml(e.comm)}/${e.pid} [${escapeHtml(e.context)}]` +
     `${e.uncertain ? ' <em>(uncertain)</em>' : ''}</span>` +
-    (e.held.length ? `<br><span class="held">holding: ${e.heldOmitted ? `… ${e.heldOmitted} more held, ` : ''}${e.held.map((h) => `<code>${escapeHtml(h)}</code>`).join(', ')}</span>` : '');
+    (e.held.length ? `<br><span class="held">holding: ${e.heldOmitted ? `… ${e.heldOmitted} more held, ` : ''}${e.held.map((h) => `<code>${escapeHtml(h)}</code>`).join(', ')}</span>` : '') +
+    stackHtml('call stack', e.stack) +
+    stackHtml('held lock acquired at', e.heldStack);
+}
+
+/** A call stack, collapsed: one frame a line as lockdep prints them. */
+function stackHtml(label: string, stack: string[] | undefined): string {
+  if (!stack) return '';
+  return `<details class="stack"><summary>${escapeHtml(label)} (${stack.length} frames)</summary><pre>${stack.map(escapeHtml).join('\n')}</pre></details>`;
 }
 
 function findingHtml(f: Finding, k: number, n: number, hasView: boolean, open: boolean): string {
@@ -68,6 +76,7 @@ function findingHtml(f: Finding, k: number, n: number, hasView: boolean, open: b
   out.push(`<details class="finding ${escapeHtml(f.verdict)}" id="finding-${k}" data-k="${k}" data-id="${escapeHtml(f.id!)}"${open ? ' open' : ''}>`);
   out.push(`<summary>#${n} <span class="verdict">${escapeHtml(f.verdict)}</span> <code class="id">${escapeHtml(f.id!)}</code> ${escapeHtml(f.title!)}</summary>`);
   out.push(`<h2>${escapeHtml(HEADERS[f.kind] ?? f.kind)}${f.lockdepWouldReportFirst ? ' <span class="first">first in trace order</span>' : ''}</h2>`);
+  if (f.syzbotTitle) out.push(`<p class="syzbot">syzbot title: <code>${escapeHtml(f.syzbotTitle)}</code></p>`);
   out.push(`<p class="classes">${f.classes.map((c) => `<code>${escapeHtml(c)}</code>`).join(f.kind === 'circular-dependency' ? ' &rarr; ' : ', ')}</p>`);
   if (f.reason) out.push(`<p class="reason">${escapeHtml(f.reason)}</p>`);
   if (f.explanation) out.push(`<p class="explanation">${escapeHtml(f.explanation)}</p>`);

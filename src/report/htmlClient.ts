@@ -26,6 +26,7 @@ table.deps{border-collapse:collapse;font-size:13px}table.deps td,table.deps th{b
 .view{display:flex;gap:1em;margin-top:.5em}.cy{width:720px;height:480px;border:1px solid #ced4da}
 .panel{flex:1;font-size:13px;max-height:480px;overflow:auto}.panel li{margin:.2em 0}
 .legend span{display:inline-block;padding:0 .4em;margin-right:.4em;border:1px solid #ced4da}
+details.stack summary{cursor:pointer;font-size:12px;color:#495057}details.stack pre{font:12px ui-monospace,monospace;margin:.2em 0 .2em 1em}
 `;
 
 export const CLIENT = `
