@@ -10,17 +10,14 @@ import type { ReplayResult } from '../report/result.ts';
 import { finishFindings } from './trustOrder.ts';
 import { findIrqSafeUnsafe } from './irqSafeUnsafe.ts';
 import { applySuppressions } from './suppressions.ts';
-import { syzbotTitle } from './syzbotTitle.ts';
+import { addSyzbotTitles } from './syzbotTitle.ts';
 import type { Rules } from './rules.ts';
 
 export function completeAnalysis(result: ReplayResult, r: Replayer, rules: Rules | undefined): ReplayResult {
   const findings = result.findings;
   findings.push(...findIrqSafeUnsafe(r, result.inputs));
   if (rules) result.warnings.push(...applySuppressions(findings, rules));
-  for (const f of findings) {
-    const title = syzbotTitle(f);
-    if (title) f.syzbotTitle = title;
-  }
+  addSyzbotTitles(findings);
   result.findings = finishFindings(findings);
   return result;
 }

@@ -9,9 +9,8 @@
 import type { StackTable } from '../model/stackTable.ts';
 import { formatStackFrame, isTracingFrame } from '../model/stackFrame.ts';
 import { LATE_STACK } from '../replay/stackPairing.ts';
+import { MAX_STACK_FRAMES } from '../graph/evidence.ts';
 
-/** Frames kept per stack in evidence (bounded evidence; deeper ones are counted in the last line). */
-export const MAX_STACK_FRAMES = 64;
 
 /** The frames of stack `id` as lockdep prints them, or undefined (no stack, or only tracing frames). */
 export function stackOut(table: StackTable, id: number | undefined): string[] | undefined {

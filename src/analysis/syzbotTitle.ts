@@ -67,3 +67,11 @@ export function syzbotTitle(f: Finding): string | undefined {
   if (fn === undefined) return undefined;
   return f.kind === 'inconsistent-irq-state' ? `inconsistent lock state in ${fn}` : `possible deadlock in ${fn}`;
 }
+
+/** Sets `syzbotTitle` on every finding that has one. */
+export function addSyzbotTitles(findings: Finding[]): void {
+  for (const f of findings) {
+    const title = syzbotTitle(f);
+    if (title) f.syzbotTitle = title;
+  }
+}

@@ -47,3 +47,6 @@ export const EVIDENCE_HELD = 48;
 export function heldFrom(depth: number): number {
   return depth > EVIDENCE_HELD ? depth - EVIDENCE_HELD : 0;
 }
+
+/** Frames an evidence record keeps per call stack (analysis/stackOut.ts); deeper stacks end in a "… N more frames" line. */
+export const MAX_STACK_FRAMES = 64;

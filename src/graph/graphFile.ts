@@ -105,6 +105,8 @@ function evidenceJson(e: GraphEvidence): unknown {
   if (e.heldOmitted) o.heldOmitted = e.heldOmitted;
   if (e.uncertain) o.uncertain = true;
   if (e.noContext) o.noContext = true;
+  if (e.stack) o.stack = e.stack;
+  if (e.heldStack) o.heldStack = e.heldStack;
   return o;
 }
 

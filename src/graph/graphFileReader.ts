@@ -10,6 +10,7 @@ import Assembler from 'stream-json/assembler.js';
 import { openInput, type OpenedInput } from '../io/openInput.ts';
 import { InputError } from '../model/inputError.ts';
 import { detectFormat } from '../decode/detectFormat.ts';
+import { MAX_STACK_FRAMES } from './evidence.ts';
 import { GRAPH_SCHEMA, type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphGate } from './graphFile.ts';
 
 export interface GraphSink {
@@ -150,6 +151,13 @@ function checkEvidence(v: unknown, where: string, fail: Fail): GraphEvidence {
   if (o.heldOmitted !== undefined) e.heldOmitted = int(o, 'heldOmitted', where, fail);
   if (o.uncertain === true) e.uncertain = true;
   if (o.noContext === true) e.noContext = true;
+  for (const k of ['stack', 'heldStack'] as const) {
+    if (o[k] === undefined) continue;
+    const frames = strings(o, k, where, fail);
+    // bounded evidence: analysis/stackOut keeps MAX_STACK_FRAMES frames and one "… N more frames" line
+    if (frames.length === 0 || frames.length > MAX_STACK_FRAMES + 1) fail(`${where}.${k}: expected 1 to ${MAX_STACK_FRAMES + 1} frames`);
+    e[k] = frames;
+  }
   return e;
 }
 

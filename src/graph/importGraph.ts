@@ -12,6 +12,7 @@
  * and inconsistent irq state (they need the acquisitions themselves) and the
  * shared-workqueue-model rule (it needs workqueue instances).
  */
+import { addSyzbotTitles } from '../analysis/syzbotTitle.ts';
 import { GlobalStrings } from '../model/globalStrings.ts';
 import { DEFAULT_REPLAY_OPTIONS, Replayer, type ReplayOptions } from '../replay/replayer.ts';
 import type { Evidence } from './evidence.ts';
@@ -109,7 +110,17 @@ export class GraphImporter {
     if (e.heldOmitted) ev.heldOmitted = e.heldOmitted;
     if (e.noContext) ev.noContext = true;
     if (e.inferred) ev.inferred = e.inferred;
+    if (e.stack) ev.stack = this.stackOf(e.stack);
+    if (e.heldStack) ev.heldStack = this.stackOf(e.heldStack);
     return ev;
+  }
+
+  /** A graph file's stack (frames as printed) back into the replay's stack table, so findings carry it again. */
+  private stackOf(frames: string[]): number {
+    const st = this.replayer.stacks;
+    st.begin();
+    for (const f of frames) st.add(st.frameOf(this.strings.intern(f)));
+    return st.end();
   }
 
   /** Records the dependency as if observed now (so the cycle check runs) and returns its ID. */
@@ -146,6 +157,7 @@ export function importGraph(g: GraphFile, opts: ReplayOptions = DEFAULT_REPLAY_O
 /** The union's findings, judged as a replay's are. */
 export function graphResult(imp: ImportedGraph): ReplayResult {
   const result = buildResult(imp.replayer, imp.inputs, emptyStats(), new Warnings());
+  addSyzbotTitles(result.findings);
   result.findings = finishFindings(result.findings);
   return result;
 }
