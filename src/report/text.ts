@@ -163,13 +163,14 @@ function ev(e: EvidenceOut, withStack = false): string {
     `${where(e)} ts ${e.ts} cpu ${e.cpu} ${safe(e.comm)}/${e.pid} [${e.context}]${e.uncertain ? ' (held state uncertain)' : ''}\n` +
     (e.inferred ? `        ${safe(e.inferred)}\n` : '') +
     `        holding: ${held}` +
-    (withStack && e.stack ? `\n${frames(e.stack).join('\n')}` : '')
+    (withStack && e.stack ? `\n${frames(e.stack, 10).join('\n')}` : '')
   );
 }
 
 /** A call stack, one frame a line, indented as lockdep's splat indents them under `-> #N (class):`. */
-function frames(stack: string[]): string[] {
-  return stack.map((f) => `       ${safe(f)}`);
+function frames(stack: string[], indent = 7): string[] {
+  const pad = ' '.repeat(indent);
+  return stack.map((f) => pad + safe(f));
 }
 
 function renderFinding(f: Finding, n: number): string[] {
@@ -219,7 +220,7 @@ function renderCycle(f: Finding): string[] {
 function renderDep(d: FindingDependency, i: number): string[] {
   const out = [`-> #${i} (${safe(d.from)}) -> (${safe(d.to)})  seen ${d.count}x, kinds ${d.kinds.join(' ')}${d.uncertainOnly ? ', only with uncertain held state' : ''}`];
   out.push(`        first: ${ev(d.first)}`);
-  if (d.first.heldStack) out.push(`        (${safe(d.from)}) was acquired at:`, ...frames(d.first.heldStack));
+  if (d.first.heldStack) out.push(`        (${safe(d.from)}) was acquired at:`, ...frames(d.first.heldStack, 10));
   if (d.firstClean) out.push(`        first with certain held state: ${ev(d.firstClean)}`);
   return out;
 }
