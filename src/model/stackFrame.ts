@@ -34,8 +34,9 @@ export function parseStackFrame(text: string): StackFrame {
   m = PERF.exec(t);
   if (m && m[1].length >= 6) {
     const sym = m[2];
-    const dso = m[3];
-    const module = dso && dso !== 'kernel.kallsyms' && dso !== 'unknown' && !dso.startsWith('/') ? dso.replace(/^\[|\]$/g, '') : undefined;
+    // perf's dso: "[kernel.kallsyms]", "[lrtest]" (a module), "[unknown]", or a user-space path
+    const dso = m[3]?.replace(/^\[|\]$/g, '');
+    const module = dso && dso !== 'kernel.kallsyms' && dso !== 'unknown' && !dso.startsWith('/') ? dso : undefined;
     if (sym === '[unknown]') return { addr: m[1] };
     const f = symbolFrame(sym) ?? { func: sym };
     f.addr = m[1];

@@ -43,4 +43,13 @@ describe('Kallsyms', () => {
     expect(new Kallsyms().lookup(0xffffffff, 0x81000000)).toBeUndefined();
     expect(new Kallsyms(Buffer.alloc(0)).lookup(0xffffffff, 0x81000000)).toBeUndefined();
   });
+
+  it('prints a return address as %pS does: func+0xoff/0xsize [module], bare past the last symbol', () => {
+    const frame = (a: bigint) => k.frameText(...split(a));
+    expect(frame(0xffffffff81000142n)).toBe('process_one_work+0x42/0x100');
+    expect(frame(0xffffffffa0000011n)).toBe('lr_work_fn+0x11/0x80 [lrtest]');
+    // past the last symbol (freed module init text): no symbol holds it, as ftrace and trace-cmd print it
+    expect(frame(0xffffffffa00093d1n)).toBeUndefined();
+    expect(frame(0xffffffff80000000n)).toBeUndefined();
+  });
 });

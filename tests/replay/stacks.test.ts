@@ -150,4 +150,41 @@ describe('stacks from ftrace text', () => {
     expect(ab.first.stack).toEqual(['__mutex_lock', 'inner', '0xffffffffa00093d1']);
     expect(ab.first.heldStack).toEqual(['__mutex_lock', 'outer']);
   });
+
+  it('perf script: callchains after kept samples (tab-indented), skipped samples\' chains ignored, any frame size', async () => {
+    const sample = (comm: string, pid: number, cpu: number, us: number, ev: string, body: string) =>
+      `${comm.padStart(16)} ${String(pid).padStart(5)} [00${cpu}]    10.${String(us).padStart(6, '0')}: ${ev.padStart(24)}: ${body}`;
+    const chain = (...frames: string[]) => [...frames.map((f) => `\t${f}`), ''];
+    const acq = (fn: string) => chain('ffffffff8108177f lock_acquire+0x71 ([kernel.kallsyms])', 'ffffffff81380e86 __mutex_lock+0x8d ([kernel.kallsyms])', `ffffffffa00003eb ${fn} ([lrmod])`, 'ffffffff8105c547 kthread+0xbe ([kernel.kallsyms])');
+    const rel = chain('ffffffff81081373 lock_release+0x50 ([kernel.kallsyms])', 'ffffffffa00003ff x+0x1 ([lrmod])');
+    const lines = [
+      sample('cc1', 100, 0, 1, 'lock:lock_acquire', '0xffffffffa0001000 A'), ...acq('outer+0xf'),
+      sample('cc1', 100, 0, 2, 'sched:sched_waking', 'comm=x pid=1 prio=120 target_cpu=000'), ...chain('ffffffff81000000 try_to_wake_up+0x1 ([kernel.kallsyms])'),
+      sample('cc1', 100, 0, 3, 'lock:lock_acquire', '0xffffffffa0001040 B'), ...acq('inner+0x23'),
+      sample('cc1', 100, 0, 4, 'lock:lock_release', '0xffffffffa0001040 B'), ...rel,
+      sample('cc1', 100, 0, 5, 'lock:lock_release', '0xffffffffa0001000 A'), ...rel,
+      sample('lr2', 101, 1, 6, 'lock:lock_acquire', '0xffffffffa0001040 B'), ...acq('other+0x5'),
+      sample('lr2', 101, 1, 7, 'lock:lock_acquire', '0xffffffffa0001000 A'), ...acq('closer+0x7'),
+      sample('lr2', 101, 1, 8, 'lock:lock_release', '0xffffffffa0001000 A'), ...rel,
+      sample('lr2', 101, 1, 9, 'lock:lock_release', '0xffffffffa0001040 B'), ...rel,
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'lockreplay-perfstacks-'));
+    const file = join(dir, 'perf.txt');
+    writeFileSync(file, lines.join('\n') + '\n');
+    let base: string | undefined;
+    for (const frameBytes of [64, 300, 1 << 20]) {
+      const r = (await replayTraces({ ...DEFAULT_RUN_OPTIONS, inputs: [file], frameBytes })).result;
+      expect(warningCount(r, 'unparsed-line')).toBe(0);
+      expect(r.stats.events).toBe(8);
+      const cycle = r.findings.find((f) => f.kind === 'circular-dependency')!;
+      const ab = cycle.dependencies.find((d) => d.from === 'A' && d.to === 'B')!;
+      expect(ab.first.stack).toEqual(['__mutex_lock+0x8d', 'inner+0x23 [lrmod]', 'kthread+0xbe']);
+      expect(ab.first.heldStack?.[1]).toBe('outer+0xf [lrmod]');
+      expect(cycle.syzbotTitle).toBe('possible deadlock in closer');
+      const json = renderJson(r);
+      if (base === undefined) base = json;
+      else expect(json, `frameBytes=${frameBytes}`).toBe(base);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
 });

@@ -73,7 +73,8 @@ export class PerfScriptDecoder {
 
   private decodeLine(buf: Uint8Array, s: number, e: number, line: number, out: BatchBuilder, warnings: Warnings, stats: DecodeStats): void {
     const f: PerfLineFields = this.f;
-    if (buf[s] === TAB || buf[s] === SP) {
+    if (buf[s] === TAB) {
+      // callchain lines are tab-indented; sample lines start with the right-aligned comm (blanks)
       const fe = callchainFrame(buf, s, e);
       if (fe >= 0) {
         if (this.chain !== 0) this.frame(buf, fe, e, line, out);
