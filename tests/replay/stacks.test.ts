@@ -8,6 +8,8 @@
 import { describe, it, expect } from 'vitest';
 import { MiniTrace, task, on, replay, replayText, warningCount, type Ctx } from '../helpers/miniTrace.ts';
 import { renderJson } from '../../src/report/json.ts';
+import { renderText } from '../../src/report/text.ts';
+import { renderHtml } from '../../src/report/html.ts';
 import { replayTraces, DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,6 +71,18 @@ describe('stacks from ftrace text', () => {
     expect(ba.first.heldStack?.[1]).toBe('inner_x+0x5/0x40 [lrmod]');
     expect(warningCount(r, 'stack-unpaired')).toBe(0);
     expect(warningCount(r, 'unparsed-line')).toBe(0);
+    // syzbot's title names lockdep's `at:` of the closing acquisition: the caller of the mutex API
+    expect(cycle.syzbotTitle).toBe('possible deadlock in closer');
+    // text: print_circular_bug()'s chain, #1 the dependency into the held lock B, #0 the closing one
+    const text = renderText(r);
+    expect(text).toContain('   syzbot title: possible deadlock in closer');
+    const chain = text.slice(text.indexOf('the existing dependency chain (in reverse order) is:'));
+    expect(chain.split('\n').slice(2, 5)).toEqual(['-> #1 (B):', '       __mutex_lock+0x8d/0x393', '       inner_b+0x23/0x40 [lrmod]']);
+    expect(chain).toContain('-> #0 (A):\n       __mutex_lock+0x8d/0x393\n       closer+0x7/0x40 [lrmod]');
+    // HTML: the title, each stack collapsible
+    const html = renderHtml(r);
+    expect(html).toContain('syzbot title: <code>possible deadlock in closer</code>');
+    expect(html).toMatch(/<details class="stack"><summary>call stack \(4 frames\)<\/summary><pre>__mutex_lock\+0x8d\/0x393\ninner_b/);
     // stack rows are not events: 6 acquires + 6 releases (sched_waking is skipped)
     expect(r.stats.events).toBe(12);
   });
