@@ -47,6 +47,8 @@ export const EVENT_KIND_NAMES = [
 export enum StackFlags {
   /** `<user stack trace>` (ftrace userstacktrace): user-space frames, not paired with lock events. */
   User = 1,
+  /** The stack of a skipped event (another trace-cmd instance): its frames are read and dropped. */
+  Skipped = 2,
 }
 
 /** Bits of the `irq` column, from the ftrace flags column (trace_print_lat_fmt()). */

@@ -80,6 +80,7 @@ export class StackPairing {
   private building = false;
   private buildCpu = 0;
   private buildUser = false;
+  private buildSkipped = false;
   private buildPos = 0;
   private readonly wanted = new Map<number, number>();
 
@@ -122,6 +123,7 @@ export class StackPairing {
         this.building = true;
         this.buildCpu = cpu[i];
         this.buildUser = (b.lockFlags[i] & StackFlags.User) !== 0;
+        this.buildSkipped = (b.lockFlags[i] & StackFlags.Skipped) !== 0;
         this.buildPos = b.pos[i];
         st.begin();
       } else if (k !== EventKind.Lost && k !== EventKind.BufferStarted) {
@@ -169,6 +171,10 @@ export class StackPairing {
   /** The stack just read goes to its event: `col` is the current batch's stack column (gen: its generation). */
   private complete(col: Uint32Array | undefined, gen: number): void {
     this.building = false;
+    if (this.buildSkipped) {
+      this.stacks.begin(); // another instance's stack (counted as 'other-instance'): dropped, not interned
+      return;
+    }
     const id = this.stacks.end();
     if (id === NO_STACK) return;
     if (this.buildUser) {

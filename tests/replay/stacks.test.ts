@@ -201,4 +201,40 @@ describe('stacks from ftrace text', () => {
     }
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('trace-cmd report of two instances: the other instance\'s stack frames never join a kept stack', async () => {
+    const ev = (inst: string, us: number, body: string) => `${inst}:         lr1_st-100   [000]    10.${String(us).padStart(6, '0')}: ${body}`;
+    const lines = [
+      'cpus=2',
+      ev('lr', 1, 'lock_acquire:         0xffffffffa0001000 A'),
+      ev('lr', 2, 'kernel_stack:         <stack trace >'),
+      '=> trace_event_raw_event_lock_acquire (ffffffff8107b726)',
+      '=> lock_acquire (ffffffff8108177f)',
+      '=> outer (ffffffffa00003eb)',
+      ev('other', 3, 'kernel_stack:         <stack trace >'),
+      '=> not_ours (ffffffff81000000)',
+      ev('lr', 4, 'lock_acquire:         0xffffffffa0001040 B'),
+      ev('lr', 5, 'kernel_stack:         <stack trace >'),
+      '=> trace_event_raw_event_lock_acquire (ffffffff8107b726)',
+      '=> lock_acquire (ffffffff8108177f)',
+      '=> inner (ffffffffa00003ff)',
+      ev('lr', 6, 'lock_release:         0xffffffffa0001040 B'),
+      ev('lr', 7, 'lock_release:         0xffffffffa0001000 A'),
+    ];
+    const dir = mkdtempSync(join(tmpdir(), 'lockreplay-inst-'));
+    try {
+      const file = join(dir, 'report.txt');
+      writeFileSync(file, lines.join('\n') + '\n');
+      const run = await replayTraces({ ...DEFAULT_RUN_OPTIONS, inputs: [file], instance: 'lr' });
+      const st = run.replayer.stacks;
+      const texts = Array.from({ length: st.stacks }, (_, k) => Array.from(st.framesOf(k + 1), (f) => st.frame(f).func));
+      expect(texts).toEqual([
+        ['trace_event_raw_event_lock_acquire', 'lock_acquire', 'outer'],
+        ['trace_event_raw_event_lock_acquire', 'lock_acquire', 'inner'],
+      ]);
+      expect(warningCount(run.result, 'other-instance')).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

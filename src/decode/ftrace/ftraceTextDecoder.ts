@@ -487,11 +487,11 @@ export class FtraceTextDecoder {
       case 4:
       case 5: {
         // `<stack trace>`: the frames follow as ` => ` lines (replay/stackPairing.ts gives the stack to its event)
-        if (!this.instanceOk(buf, f)) return;
         const i = out.push(EventKind.Stack, f.tsNs, f.cpu, f.pid, f.irq, line);
         out.comm[i] = strings.intern(buf, f.commStart, trimComm(buf, f.commStart, f.commEnd));
         if (f.type === 5) out.lockFlags[i] = StackFlags.User;
         out.stackRows++;
+        if (!this.instanceOk(buf, f)) this.skippedStack(out, i, line, warnings);
         return;
       }
     }
@@ -502,6 +502,13 @@ export class FtraceTextDecoder {
       return;
     }
     if (!this.instanceOk(buf, f)) {
+      if (kind === EventKind.Stack) {
+        // its frames (no instance prefix) must not join the stack before it
+        const i = out.push(EventKind.Stack, f.tsNs, f.cpu, f.pid, f.irq, line);
+        out.stackRows++;
+        this.skippedStack(out, i, line, warnings);
+        return;
+      }
       warnings.add('other-instance', this.input, line);
       return;
     }
@@ -522,6 +529,12 @@ export class FtraceTextDecoder {
       warnings.add('hashed-pointer-unready', this.input, line);
     }
     if (f.irq & IrqBits.NoFlags && kind === EventKind.Acquire) warnings.add('no-flags-column', this.input, line);
+  }
+
+  /** Stack row i belongs to another instance's event: kept only to end the stack before it, its frames dropped. */
+  private skippedStack(out: BatchBuilder, i: number, line: number, warnings: Warnings): void {
+    out.lockFlags[i] = StackFlags.Skipped;
+    warnings.add('other-instance', this.input, line);
   }
 
   private instanceOk(buf: Uint8Array, f: ReturnType<typeof newLineFields>): boolean {
