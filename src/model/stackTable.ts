@@ -94,11 +94,6 @@ export class StackTable {
     this.building++;
   }
 
-  /** Frames added since begin(). */
-  get pending(): number {
-    return this.building;
-  }
-
   /** Interns the frames added since begin() as a stack; its ID (a stack of no frames is 0, "none"). */
   end(): number {
     const n = this.building, s = this.poolLen, pool = this.pool;

@@ -67,7 +67,6 @@ export interface LateStacks {
 export class StackPairing {
   /** Stack rows have been seen in the current input: every batch is scanned from here on. */
   active = false;
-  paired = 0;
   private input = -1;
   private gen = 0;
   // Per CPU, up to DEPTH waiting events (bottom first): row in its batch, position, kind, batch generation.
@@ -193,7 +192,6 @@ export class StackPairing {
       this.warnings.add('stack-unpaired', this.input, this.buildPos, tp ? `no ${tp} event waiting on CPU ${cpu}` : `no event waiting on CPU ${cpu}`);
       return;
     }
-    this.paired++;
     if (col && this.rowGen[j] === gen) col[this.row[j]] = id;
     else this.late.resolveLateStack(this.input, this.pos[j], id);
     const end = base + n - 1;
