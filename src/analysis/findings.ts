@@ -42,6 +42,10 @@ export interface EvidenceOut {
   inferred?: string;
   /** Recorded without irq flags (e.g. perf script): an interrupt cannot be told from the task it interrupted. */
   noIrqFlags?: true;
+  /** Uncertain evidence: the held entry (or acquisition) that makes it so, and why it could not be proven. */
+  unproven?: string;
+  /** Uncertain when recorded, then proven by the later release of the held entry it rested on. */
+  proven?: string;
 }
 
 export interface FindingDependency {

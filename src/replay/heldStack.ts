@@ -26,6 +26,11 @@ export enum HeldFlags {
   EnablePending = 32,
   /** Its lock_acquire was lost; pushed from lock_contended/lock_acquired (replay/lostAcquisitions.ts). */
   Recovered = 64,
+  /**
+   * Its class (implicit subclass) was chosen from uncertain entries of the same
+   * name: even its release cannot prove a dependency of it (replay/pendingProofs).
+   */
+  ClassGuess = 128,
 }
 
 /** HeldStack.pendingFrom when no entry waits for its ENABLED_* usage. */
@@ -55,6 +60,8 @@ export class HeldStack {
   /** Chain key up to and including this entry (lockdep's chain_key), in halves (replay/chainCache). */
   chainLo: Int32Array;
   chainHi: Int32Array;
+  /** Head of the entry's pending-proof records (replay/pendingProofs), -1 = none. */
+  proof: Int32Array;
 
   constructor(capacity = 8) {
     this.cls = new Int32Array(capacity);
@@ -66,6 +73,7 @@ export class HeldStack {
     this.ts = new Float64Array(capacity);
     this.chainLo = new Int32Array(capacity);
     this.chainHi = new Int32Array(capacity);
+    this.proof = new Int32Array(capacity);
   }
 
   push(cls: number, inst: number, name: number, flags: number, input: number, pos: number, ts: number): void {
@@ -78,6 +86,7 @@ export class HeldStack {
     this.input[d] = input;
     this.pos[d] = pos;
     this.ts[d] = ts;
+    this.proof[d] = -1;
     this.link(d);
     if (flags & HeldFlags.EnablePending && d < this.pendingFrom) this.pendingFrom = d;
   }
@@ -101,6 +110,7 @@ export class HeldStack {
       this.ts.copyWithin(i, i + 1, d + 1);
       this.chainLo.copyWithin(i, i + 1, d + 1);
       this.chainHi.copyWithin(i, i + 1, d + 1);
+      this.proof.copyWithin(i, i + 1, d + 1);
     }
     if (i < this.pendingFrom && this.pendingFrom !== NO_PENDING) this.pendingFrom--;
     this.rechain(i);
@@ -119,6 +129,7 @@ export class HeldStack {
     this.ts.copyWithin(0, from, d);
     this.chainLo.copyWithin(0, from, d);
     this.chainHi.copyWithin(0, from, d);
+    this.proof.copyWithin(0, from, d);
     this.depth = d - from;
     if (this.pendingFrom !== NO_PENDING) this.pendingFrom = this.pendingFrom > from ? this.pendingFrom - from : 0;
     this.rechain(0);
@@ -137,12 +148,15 @@ export class HeldStack {
   }
 
   /**
-   * Every entry becomes Uncertain. Keys change only from the lowest entry that
-   * was not: every lost-events marker marks every context, mostly again.
+   * Every entry becomes Uncertain, and its pending proofs end (the caller
+   * empties the proof pool: a loss ends them all). Keys change only from the
+   * lowest entry that was not: every lost-events marker marks every context,
+   * mostly again.
    */
   markAllUncertain(): void {
     let from = this.depth;
     for (let i = this.depth - 1; i >= 0; i--) {
+      this.proof[i] = -1;
       if (this.flags[i] & HeldFlags.Uncertain) continue;
       this.flags[i] |= HeldFlags.Uncertain;
       from = i;
@@ -174,5 +188,6 @@ export class HeldStack {
     this.ts = g64(this.ts);
     this.chainLo = g32(this.chainLo);
     this.chainHi = g32(this.chainHi);
+    this.proof = g32(this.proof);
   }
 }
