@@ -4,7 +4,6 @@ import { MiniTrace, task, on, replay, findingsOf, deadlocks, classSet } from '..
 
 const t1 = task('lr1_rec', 100, 0);
 const t2 = task('lr2_rec', 101, 1);
-const t3 = task('lr3_rec', 102, 0);
 const I1 = 'ffff888001000100', I2 = 'ffff888001000200', I3 = 'ffff888001000300';
 
 describe('same-name nesting vs same-instance recursion', () => {
