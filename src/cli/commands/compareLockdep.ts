@@ -12,7 +12,7 @@ import { EXIT_OK } from '../exitCodes.ts';
 
 /** Replays the inputs in order and returns every dependency as lockdep would name its classes. */
 export async function replayDependencies(paths: string[], instance?: string): Promise<DependencyPair[]> {
-  return (await replaySide(paths, instance)).dependencies;
+  return (await replaySide(paths, instance)).dependencies.map(({ from, to }) => ({ from, to }));
 }
 
 /** The replay's side of a comparison: dependencies (uncertain ones marked), classes, whether the window is partial. */
