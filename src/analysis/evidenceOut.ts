@@ -38,5 +38,22 @@ export function evidenceOut(r: Replayer, inputs: InputInfo[], ev: Evidence): Evi
   if (stack) out.stack = stack;
   const heldStack = stackOut(r.stacks, ev.heldStack);
   if (heldStack) out.heldStack = heldStack;
+  const at = (input: number, pos: number) => {
+    const i = inputs[input];
+    return `${!i || i.positions === 'line' ? 'line' : 'byte'} ${pos}`;
+  };
+  const rests = ev.restsOn;
+  if (rests && ev.provenBy) {
+    out.proven = `${r.classes.displayName(rests.cls)} (acquired at ${at(rests.input, rests.pos)}) was released by this context at ` +
+      `${at(ev.provenBy.input, ev.provenBy.pos)} with no events lost in between: it was held here`;
+  } else if (rests) {
+    out.unproven =
+      rests.why === 'lost'
+        ? `${r.classes.displayName(rests.cls)} (acquired at ${at(rests.input, rests.pos)}) was held across lost events; ` +
+          'no release of it followed with no loss in between, so it may have been released unseen'
+        : rests.why === 'recovered'
+          ? `the acquisition of ${rests.cls >= 0 ? r.classes.displayName(rests.cls) : 'the new lock'} was lost (recovered from lock_contended/lock_acquired): when it happened is unknown`
+          : `the class ${rests.cls >= 0 ? r.classes.displayName(rests.cls) + ' ' : ''}was chosen from uncertain held entries of the same name (implicit subclass)`;
+  }
   return out;
 }

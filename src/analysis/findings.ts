@@ -50,6 +50,10 @@ export interface EvidenceOut {
   stack?: string[];
   /** Call stack of the held lock's own acquisition (the dependency's first lock), when known. */
   heldStack?: string[];
+  /** Uncertain evidence: the held entry (or acquisition) that makes it so, and why it could not be proven. */
+  unproven?: string;
+  /** Uncertain when recorded, then proven by the later release of the held entry it rested on. */
+  proven?: string;
 }
 
 export interface FindingDependency {

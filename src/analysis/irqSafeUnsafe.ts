@@ -22,7 +22,7 @@ import type { Replayer } from '../replay/replayer.ts';
 import type { Finding } from './findings.ts';
 import { evidenceOut, type InputInfo } from './evidenceOut.ts';
 import { USAGE_NAMES } from './irqUsage.ts';
-import { ReadKind, dependencyKinds } from './readInterpretation.ts';
+import { ReadKind, dependencyKinds, undeterminedReaders, undeterminedReason } from './readInterpretation.ts';
 import { dependencyNames, dependencyOut } from './verdicts.ts';
 
 const STATES = [
@@ -51,30 +51,28 @@ export function findIrqSafeUnsafe(r: Replayer, inputs: InputInfo[]): Finding[] {
   const byLast = new Map<number, { f: Finding; others: string[] }>();
   const usage = r.usage;
   const n = usage.bits.length;
-  // Read kinds per dependency, computed once: bit0 = prev shared/recursive (S*), bit1 = next recursive (*R).
-  const optsCache = new Map<number, number[]>();
-  const optsOf = (e: number): number[] => {
-    let o = optsCache.get(e);
-    if (!o) {
-      const s = new Set<number>();
-      for (const [p, x] of dependencyKinds(r.classes, r.graph, e)) s.add((p !== ReadKind.E ? 1 : 0) | (x === ReadKind.R ? 2 : 0));
-      optsCache.set(e, (o = [...s].sort()));
-    }
-    return o;
-  };
+  // Undetermined readers taken as shared (finds every pair the kernel could report), and as recursive.
+  const optsOf = readOptions(r, ReadKind.S), optsIfRecursive = readOptions(r, ReadKind.R);
   for (const st of STATES) {
     for (let safe = 0; safe < n; safe++) {
       const ub = usage.bits[safe];
       if (!(ub & ((1 << st.usedW) | (1 << st.usedR)))) continue;
       for (const clean of [true, false]) {
         const hits = search(r, safe, ub, st, clean, optsOf);
+        let ifRecursive: Set<number> | undefined;
         for (const h of hits) {
           const unsafe = h.path.length ? r.graph.to[h.path[h.path.length - 1]] : safe;
           const key = `${safe},${unsafe}`;
           if (seen.has(key)) continue;
           seen.add(key);
           if (clean) {
-            out.push(finding(r, inputs, st, safe, unsafe, h, true));
+            const f = finding(r, inputs, st, safe, unsafe, h, true);
+            ifRecursive ??= new Set(search(r, safe, ub, st, clean, optsIfRecursive).map((x) => (x.path.length ? r.graph.to[x.path[x.path.length - 1]] : safe)));
+            if (!ifRecursive.has(unsafe)) {
+              f.verdict = 'unverified';
+              f.reason = 'read locks: the path ' + undeterminedReason(undeterminedReaders(r.classes, r.graph, h.path).map((x) => r.classes.displayName(x)));
+            }
+            out.push(f);
             continue;
           }
           const last = Math.max(...h.path);
@@ -96,6 +94,20 @@ export function findIrqSafeUnsafe(r: Replayer, inputs: InputInfo[]): Finding[] {
     out.push(f);
   }
   return out;
+}
+
+/** Read kinds per dependency, computed once: bit0 = prev shared/recursive (S*), bit1 = next recursive (*R). */
+function readOptions(r: Replayer, assume: ReadKind.S | ReadKind.R): (e: number) => number[] {
+  const cache = new Map<number, number[]>();
+  return (e) => {
+    let o = cache.get(e);
+    if (!o) {
+      const s = new Set<number>();
+      for (const [p, x] of dependencyKinds(r.classes, r.graph, e, assume)) s.add((p !== ReadKind.E ? 1 : 0) | (x === ReadKind.R ? 2 : 0));
+      cache.set(e, (o = [...s].sort()));
+    }
+    return o;
+  };
 }
 
 /** Other pairs of a grouped unverified finding named in its caveat. */
@@ -126,7 +138,7 @@ function search(
     queue.push(key);
   };
   for (const e of g.outEdges(safe)) {
-    if (clean && g.cleanCount[e] === 0) continue;
+    if ((clean && g.cleanCount[e] === 0) || g.isRefuted(e)) continue;
     for (const o of optsOf(e)) {
       // USED_IN_x_READ matters only if the first dependency holds the safe class for write.
       const sb = usedW ? st.usedW : !(o & 1) ? st.usedR : -1;
@@ -147,7 +159,7 @@ function search(
       }
     }
     for (const e of g.outEdges(cls)) {
-      if (clean && g.cleanCount[e] === 0) continue;
+      if ((clean && g.cleanCount[e] === 0) || g.isRefuted(e)) continue;
       for (const o of optsOf(e)) {
         if (arrivedR && o & 1) continue; // strong path: no -(*R)-> then -(S*)->
         visit(g.to[e] * 2 + (o & 2 ? 1 : 0), key, e, startBit.get(key)!);

@@ -19,14 +19,17 @@ export function isUnvalidated(name: string): boolean {
 }
 
 /**
- * Readers that lockdep takes as recursive (read=2): seqcount readers
- * (seqcount_acquire_read), RCU and SRCU maps, lock_map_acquire_read users.
+ * Readers that lockdep takes as recursive (read=2, lock_acquire_shared_recursive()):
+ * seqcount readers (seqcount_acquire_read(); seqcount_LOCKNAME_init() and
+ * seqlock_init() name them `...seqcount`), RCU maps (rcu_lock_acquire()) and
+ * SRCU maps (6.1 rcu_lock_acquire(), 6.12 lock_map_acquire_read()).
  */
 const RECURSIVE_READER = /seqcount|(^|[^a-z])s?rcu|_srcu\b/;
 
 /**
- * rw_semaphore / percpu_rw_semaphore readers: down_read() is read=1, a
- * non-recursive shared acquire (a queued writer blocks a second reader).
+ * rw_semaphore / percpu_rw_semaphore readers: down_read() and percpu_down_read()
+ * go through rwsem_acquire_read() = lock_acquire_shared(), read=1, in any
+ * context: a non-recursive shared acquire (a queued writer blocks a second reader).
  */
 const RWSEM_READER = /rwsem|mmap_lock|mmap_sem|i_mutex|s_umount|sb_writers|cpu_hotplug_lock|kn->active|exec_update_lock|_sem$|uts_sem|namespace_sem/;
 

@@ -48,6 +48,12 @@ export class LockClasses {
   /** Class written (non-read acquire) anywhere in the capture. */
   readonly everWritten: boolean[] = [];
   readonly everRead: boolean[] = [];
+  /**
+   * lock_contended/lock_acquired seen for the class: it is a real lock taken
+   * through LOCK_CONTENDED() (spinlock, rwlock_t, mutex, rw_semaphore), not a
+   * lockdep_map, seqcount or RCU map (analysis/readInterpretation, rule 3).
+   */
+  readonly lockStat: boolean[] = [];
 
   /** per raw name ID: class name ID after rename/merge rules (-1 = not yet decided) */
   private ruleName = new Int32Array(0);
@@ -150,6 +156,7 @@ export class LockClasses {
       this.nameId.push(this.baseName[base]);
       this.everWritten.push(false);
       this.everRead.push(false);
+      this.lockStat.push(false);
       this.classOfSub[k] = c;
     }
     return c;

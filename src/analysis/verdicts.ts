@@ -12,7 +12,7 @@ import type { Replayer, RecursionCandidate } from '../replay/replayer.ts';
 import type { CycleRecord } from '../graph/cyclePaths.ts';
 import type { Finding, FindingDependency, Verdict } from './findings.ts';
 import { evidenceOut, type InputInfo } from './evidenceOut.ts';
-import { READ_KIND_LETTER, dependencyKinds, interpretRead, isStrongCycle, recursionAllowed } from './readInterpretation.ts';
+import { READ_KIND_LETTER, ReadKind, dependencyKinds, interpretRead, isStrongCycle, recursionAllowed, undeterminedReaders, undeterminedReason } from './readInterpretation.ts';
 import { explainCycle } from './explanations.ts';
 import { USAGE_NAMES } from './irqUsage.ts';
 import { isWorkqueueMap } from './knownClasses.ts';
@@ -48,11 +48,20 @@ export interface CycleJudgement {
 export function cycleVerdict(r: Replayer, c: CycleRecord): CycleJudgement {
   const g = r.graph, classes = r.classes;
   const j: CycleJudgement = { verdict: 'deadlock' };
-  const strong = isStrongCycle(c.edges.map((e) => dependencyKinds(classes, g, e)));
+  const strong = isStrongCycle(c.edges.map((e) => dependencyKinds(classes, g, e, ReadKind.S)));
+  // Strong with every undetermined reader taken as shared; is it also strong if they are recursive?
+  const strongIfRecursive = strong && isStrongCycle(c.edges.map((e) => dependencyKinds(classes, g, e, ReadKind.R)));
   const uncertain = c.edges.filter((e) => g.cleanCount[e] === 0);
+  const refuted = uncertain.filter((e) => g.isRefuted(e));
   const gate = strong ? commonGate(r, c) : undefined;
   const idleWq = strong && gate === undefined && r.opts.wqModel === 'shared' ? neverExecutedWorkqueue(r, c) : undefined;
-  if (!strong) {
+  if (refuted.length) {
+    j.verdict = 'benign';
+    j.reason =
+      `refuted: ${dependencyNames(r, refuted)} ${refuted.length === 1 ? 'was' : 'were'} recorded only from held entries later shown released unseen ` +
+      '(another acquisition of that very lock, a real exclusive one, was seen to complete after the loss), so lockdep never recorded ' +
+      (refuted.length === 1 ? 'it' : 'them');
+  } else if (!strong) {
     j.verdict = 'benign';
     j.reason = 'recursive read: every way round the cycle passes a recursive-read acquisition followed by a shared one (lockdep\'s strong-path rule); readers cannot block each other there';
   } else if (gate !== undefined) {
@@ -69,6 +78,9 @@ export function cycleVerdict(r: Replayer, c: CycleRecord): CycleJudgement {
       dependencyNames(r, uncertain);
     const inferred = uncertain.filter((e) => g.first[e].inferred);
     if (inferred.length) j.reason += `; inferred from lost acquisitions (release order), never seen: ${dependencyNames(r, inferred)}`;
+  } else if (!strongIfRecursive) {
+    j.verdict = 'unverified';
+    j.reason = 'read locks: the cycle ' + undeterminedReason(undeterminedReaders(classes, g, c.edges).map((x) => classes.displayName(x)));
   }
   const blind = c.edges.filter((e) => g.first[e].noContext);
   if (blind.length && j.verdict === 'deadlock') {
@@ -149,6 +161,8 @@ export function judgeRecursion(r: Replayer, inputs: InputInfo[], rc: RecursionCa
   const prev = interpretRead(r.classes, rc.cls, rc.prevRaw);
   const next = interpretRead(r.classes, rc.cls, rc.nextRaw);
   if (recursionAllowed(prev, next)) return undefined;
+  // Allowed if its undetermined reads are recursive (read=2): then it is no proof either way.
+  const undetermined = recursionAllowed(interpretRead(r.classes, rc.cls, rc.prevRaw, ReadKind.R), interpretRead(r.classes, rc.cls, rc.nextRaw, ReadKind.R));
   const name = r.classes.displayName(rc.cls);
   const f: Finding = {
     kind: 'recursive-locking',
@@ -165,12 +179,18 @@ export function judgeRecursion(r: Replayer, inputs: InputInfo[], rc: RecursionCa
         (prev !== 0 || next !== 0 ? ' (read after read: a queued writer in between blocks the second reader)' : ''),
     at: { input: rc.next.input, pos: rc.next.pos },
   };
-  if (rc.uncertain) {
+  if (rc.refuted) {
+    f.verdict = 'benign';
+    f.reason = 'refuted: the first acquisition was held across lost events and later shown released unseen (another acquisition of that very lock was seen to complete)';
+  } else if (rc.uncertain) {
     f.verdict = 'unverified';
     f.reason = 'the first acquisition was recorded while held-lock state was unknown (its release may have been lost)';
   } else if (rc.next.noContext) {
     f.verdict = 'unverified';
     f.reason = 'recorded without irq flags: the second acquisition may be an interrupt on the holder\'s CPU (a different context)';
+  } else if (undetermined) {
+    f.verdict = 'unverified';
+    f.reason = 'read after read: ' + undeterminedReason([name]);
   }
   return f;
 }

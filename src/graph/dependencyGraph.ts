@@ -27,6 +27,12 @@ export class DependencyGraph {
   readonly to: number[] = [];
   readonly count: number[] = [];
   readonly cleanCount: number[] = [];
+  /**
+   * Observations shown false after the fact: recorded from a held entry later
+   * found released unseen (replay/replayer dropStaleHolders()). A dependency
+   * all of whose observations are refuted was never recorded by lockdep.
+   */
+  readonly refutedCount: number[] = [];
   /** Bit (3*prevKind + nextKind) per observed combination of end kinds (see replay/readKinds). */
   readonly combos: number[] = [];
   readonly first: Evidence[] = [];
@@ -84,6 +90,7 @@ export class DependencyGraph {
       this.to.push(to);
       this.count.push(1);
       this.cleanCount.push(clean ? 1 : 0);
+      this.refutedCount.push(0);
       this.combos.push(1 << combo);
       this.first.push(NO_EVIDENCE);
       this.firstClean.push(undefined);
@@ -119,6 +126,28 @@ export class DependencyGraph {
     this.count[e]++;
     this.combos[e] |= 1 << combo;
     if (clean) this.cleanCount[e]++;
+  }
+
+  /**
+   * n uncertain observations of e are proven after the fact (replay/pendingProofs):
+   * they count as clean, and `ev` (the first of them) becomes the first clean
+   * evidence if there was none. True if `ev` was taken.
+   */
+  prove(e: number, n: number, ev: Evidence | undefined): boolean {
+    this.cleanCount[e] += n;
+    if (this.firstClean[e] !== undefined || !ev) return false;
+    this.firstClean[e] = ev;
+    return true;
+  }
+
+  /** n uncertain observations of e were recorded from a held entry shown stale (never held then). */
+  refute(e: number, n: number): void {
+    this.refutedCount[e] += n;
+  }
+
+  /** Every observation of e was refuted. */
+  isRefuted(e: number): boolean {
+    return this.refutedCount[e] > 0 && this.refutedCount[e] >= this.count[e];
   }
 
   /** Everything seen so far becomes uncertain (a CPU's buffer started: its earlier history is gone). */

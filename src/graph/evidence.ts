@@ -28,7 +28,14 @@ export interface Evidence {
   stack?: number;
   /** Call stack of the held lock's own acquisition (the dependency's `prev`), when known. */
   heldStack?: number;
+  /** An uncertain observation: the held entry it rests on (class, where it was acquired) and why it is uncertain. */
+  restsOn?: { cls: number; input: number; pos: number; why: UncertainWhy };
+  /** Uncertain when recorded, proven by this later release of the held entry it rests on (replay/pendingProofs). */
+  provenBy?: { input: number; pos: number };
 }
+
+/** Why a held entry was uncertain: held across lost events, acquisition recovered, class chosen from uncertain entries. */
+export type UncertainWhy = 'lost' | 'recovered' | 'class';
 
 /**
  * Most held entries one evidence record keeps: lockdep's MAX_LOCK_DEPTH

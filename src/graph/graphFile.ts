@@ -35,6 +35,8 @@ export interface GraphClass {
   /** Ever acquired for write / for read (decides S vs R for plain `read`). */
   written: boolean;
   read: boolean;
+  /** lock_contended/lock_acquired seen: a real lock, not a lockdep_map (decides S vs R for a task-context `read`); written only when true. */
+  lockStat?: boolean;
 }
 
 /** A replay's evidence (analysis/findings EvidenceOut) plus the capture it came from. */
@@ -125,7 +127,7 @@ export function serializeGraph(g: GraphFile): string {
   const classes = [...g.classes].sort((a, b) => compareNames(a.name, b.name));
   out.push(`"classes":[`);
   classes.forEach((c, i) => {
-    const o = { name: c.name, usageBits: c.usageBits, usage: c.usage, written: c.written, read: c.read };
+    const o = { name: c.name, usageBits: c.usageBits, usage: c.usage, written: c.written, read: c.read, ...(c.lockStat ? { lockStat: true } : {}) };
     out.push(JSON.stringify(o) + (i < classes.length - 1 ? ',' : ''));
   });
   out.push(`],`);

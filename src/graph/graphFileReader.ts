@@ -133,7 +133,7 @@ function checkClass(v: unknown, where: string, fail: Fail): GraphClass {
   if (usageBits > 0xff) fail(`${where}.usageBits: more than 8 bits`);
   return {
     name: str(o, 'name', where, fail), usageBits, usage: o.usage === undefined ? [] : strings(o, 'usage', where, fail),
-    written: o.written === true, read: o.read === true,
+    written: o.written === true, read: o.read === true, ...(o.lockStat === true ? { lockStat: true } : {}),
   };
 }
 

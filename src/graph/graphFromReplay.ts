@@ -37,7 +37,7 @@ export function graphFromReplay(
     if (seenClass.has(name)) continue;
     seenClass.add(name);
     const bits = r.usage.usage(c);
-    classes.push({ name, usageBits: bits, usage: usageStrings(bits), written: !!r.classes.everWritten[c], read: !!r.classes.everRead[c] });
+    classes.push({ name, usageBits: bits, usage: usageStrings(bits), written: !!r.classes.everWritten[c], read: !!r.classes.everRead[c], ...(r.classes.lockStat[c] ? { lockStat: true } : {}) });
   }
   const g = r.graph;
   const evidence = (ev: Evidence): GraphEvidence => {

@@ -84,6 +84,7 @@ export class GraphImporter {
     const r = this.replayer, id = this.classOf(c.name);
     r.classes.everWritten[id] = !!r.classes.everWritten[id] || c.written;
     r.classes.everRead[id] = !!r.classes.everRead[id] || c.read;
+    if (c.lockStat) r.classes.lockStat[id] = true;
     while (r.usage.bits.length <= id) r.usage.bits.push(0);
     r.usage.bits[id] |= c.usageBits;
     return id;

@@ -50,6 +50,7 @@ export class GraphUnion implements GraphSink {
     have.usage = usageStrings(have.usageBits);
     have.written ||= c.written;
     have.read ||= c.read;
+    if (c.lockStat) have.lockStat = true;
   }
 
   dependency(d: GraphDependency): void {

@@ -2,7 +2,7 @@
  * lockdep's chain cache (lookup_chain_cache_add()): a held-lock chain that was
  * validated once is not walked again. Here a chain is the exact sequence of
  * (class, instance, flags) on a context's stack plus the new lock; its record
- * lists the dependencies the walk produced (id, read combo, clean), so a
+ * lists the dependencies the walk produced (id, read combo, clean code), so a
  * repeat costs one probe and a few counter increments. Bounded: it is a
  * cache, emptied when full, never a source of truth.
  *
@@ -56,12 +56,13 @@ export class ChainCache {
     this.pool[this.poolLen++] = 0;
   }
 
-  add(dep: number, combo: number, clean: boolean): void {
+  /** One dependency of the open record; `clean` is the caller's code (replay/replayer: clean, provable at held index k, or 0). */
+  add(dep: number, combo: number, clean: number): void {
     this.reserve(3);
     const p = this.pool, n = this.poolLen;
     p[n] = dep;
     p[n + 1] = combo;
-    p[n + 2] = clean ? 1 : 0;
+    p[n + 2] = clean;
     this.poolLen = n + 3;
     p[this.open]++;
   }

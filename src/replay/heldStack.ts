@@ -26,6 +26,11 @@ export enum HeldFlags {
   EnablePending = 32,
   /** Its lock_acquire was lost; pushed from lock_contended/lock_acquired (replay/lostAcquisitions.ts). */
   Recovered = 64,
+  /**
+   * Its class (implicit subclass) was chosen from uncertain entries of the same
+   * name: even its release cannot prove a dependency of it (replay/pendingProofs).
+   */
+  ClassGuess = 128,
 }
 
 /** HeldStack.pendingFrom when no entry waits for its ENABLED_* usage. */
@@ -57,6 +62,8 @@ export class HeldStack {
   /** Chain key up to and including this entry (lockdep's chain_key), in halves (replay/chainCache). */
   chainLo: Int32Array;
   chainHi: Int32Array;
+  /** Head of the entry's pending-proof records (replay/pendingProofs), -1 = none. */
+  proof: Int32Array;
 
   constructor(capacity = 8) {
     this.cls = new Int32Array(capacity);
@@ -69,6 +76,7 @@ export class HeldStack {
     this.stack = new Uint32Array(capacity);
     this.chainLo = new Int32Array(capacity);
     this.chainHi = new Int32Array(capacity);
+    this.proof = new Int32Array(capacity);
   }
 
   push(cls: number, inst: number, name: number, flags: number, input: number, pos: number, ts: number, stack = 0): void {
@@ -82,6 +90,7 @@ export class HeldStack {
     this.pos[d] = pos;
     this.ts[d] = ts;
     this.stack[d] = stack;
+    this.proof[d] = -1;
     this.link(d);
     if (flags & HeldFlags.EnablePending && d < this.pendingFrom) this.pendingFrom = d;
   }
@@ -106,6 +115,7 @@ export class HeldStack {
       this.stack.copyWithin(i, i + 1, d + 1);
       this.chainLo.copyWithin(i, i + 1, d + 1);
       this.chainHi.copyWithin(i, i + 1, d + 1);
+      this.proof.copyWithin(i, i + 1, d + 1);
     }
     if (i < this.pendingFrom && this.pendingFrom !== NO_PENDING) this.pendingFrom--;
     this.rechain(i);
@@ -125,6 +135,7 @@ export class HeldStack {
     this.stack.copyWithin(0, from, d);
     this.chainLo.copyWithin(0, from, d);
     this.chainHi.copyWithin(0, from, d);
+    this.proof.copyWithin(0, from, d);
     this.depth = d - from;
     if (this.pendingFrom !== NO_PENDING) this.pendingFrom = this.pendingFrom > from ? this.pendingFrom - from : 0;
     this.rechain(0);
@@ -143,12 +154,15 @@ export class HeldStack {
   }
 
   /**
-   * Every entry becomes Uncertain. Keys change only from the lowest entry that
-   * was not: every lost-events marker marks every context, mostly again.
+   * Every entry becomes Uncertain, and its pending proofs end (the caller
+   * empties the proof pool: a loss ends them all). Keys change only from the
+   * lowest entry that was not: every lost-events marker marks every context,
+   * mostly again.
    */
   markAllUncertain(): void {
     let from = this.depth;
     for (let i = this.depth - 1; i >= 0; i--) {
+      this.proof[i] = -1;
       if (this.flags[i] & HeldFlags.Uncertain) continue;
       this.flags[i] |= HeldFlags.Uncertain;
       from = i;
@@ -183,5 +197,6 @@ export class HeldStack {
     this.stack = s;
     this.chainLo = g32(this.chainLo);
     this.chainHi = g32(this.chainHi);
+    this.proof = g32(this.proof);
   }
 }

@@ -25,6 +25,7 @@ import { PseudoAction, PseudoLocks } from './pseudoLocks.ts';
 import { LostAcquisitions, releaseOrderInference } from './lostAcquisitions.ts';
 import { StackTable } from '../model/stackTable.ts';
 import { LATE_STACK, StackPairing, type LateStacks } from './stackPairing.ts';
+import { PendingProofs } from './pendingProofs.ts';
 
 export interface ReplayOptions {
   wqModel: WorkqueueModel;
@@ -50,6 +51,8 @@ export interface RecursionCandidate {
   nextRaw: number;
   /** The held entry was uncertain, or the acquisition crossed into an interrupted context. */
   uncertain: boolean;
+  /** The held entry was later shown released unseen: the first acquisition was not held (dropStaleHolders()). */
+  refuted?: boolean;
   crossContext: boolean;
   prev: Evidence;
   next: Evidence;
@@ -72,6 +75,10 @@ export interface ReplayCounters {
 }
 
 const INTERRUPT = IrqBits.Hardirq | IrqBits.Softirq;
+const PTRVAL = '(____ptrval____)';
+/** Chain cache record codes: a clean dependency, or one provable by the release of held entry (code - PROVABLE_AT). */
+const CLEAN = 1;
+const PROVABLE_AT = 2;
 const ENABLED_ALL = Usage.EnabledHardirq | Usage.EnabledSoftirq;
 /** ENABLED_x -> ENABLED_x_READ (the bit above it). */
 const readVariant = (m: number) => ((m & Usage.EnabledHardirq) << 1) | ((m & Usage.EnabledSoftirq) << 1);
@@ -101,6 +108,8 @@ export class Replayer implements LateStacks {
   private readonly snapshots = new HeldSnapshots();
   /** Acquisitions whose lock_acquire was lost: recovered and inferred ones. */
   readonly lost = new LostAcquisitions();
+  /** Dependencies waiting for the release of the uncertain held entry they rest on (proof by later release). */
+  readonly proofs = new PendingProofs();
   /** Pseudo-lock rules (--rules), or undefined. */
   readonly pseudo: PseudoLocks | undefined;
   /** Call stacks of the run (frames and stacks interned), referred to by Evidence.stack / heldStack. */
@@ -351,7 +360,9 @@ export class Replayer implements LateStacks {
     if (rawRead === RawRead.ReadIrq) flags |= HeldFlags.ReadInIrq;
     // A recovered acquisition happened earlier, at a moment not seen: no irq usage from it, no proof from it.
     if (recovered) flags |= HeldFlags.Recovered | HeldFlags.Uncertain;
-    if (classFromUncertain || lf & LockFlags.Uncertain) flags |= HeldFlags.Uncertain;
+    if (classFromUncertain) flags |= HeldFlags.Uncertain | HeldFlags.ClassGuess;
+    // Uncertain as decoded (not from a loss): nothing later proves it.
+    if (lf & LockFlags.Uncertain) flags |= HeldFlags.Uncertain | HeldFlags.ClassGuess;
 
     if (validated && !recovered) {
       const m = IrqUsage.bitsFor(irq, isTry, isRead);
@@ -403,7 +414,12 @@ export class Replayer implements LateStacks {
     if (at >= 0) {
       this.counters.chainHits++;
       const pool = cache.pool;
-      for (let k = at + 1, end = at + 1 + 3 * pool[at]; k < end; k += 3) this.graph.bump(pool[k], pool[k + 1], pool[k + 2] === 1);
+      for (let k = at + 1, end = at + 1 + 3 * pool[at]; k < end; k += 3) {
+        const c = pool[k + 2];
+        this.graph.bump(pool[k], pool[k + 1], c === CLEAN);
+        // The same chain, so the same held entries: the one a provable dependency rests on is at the same index.
+        if (c >= PROVABLE_AT) this.pendProof(st, depth, c - PROVABLE_AT, pool[k]);
+      }
       return;
     }
     cache.begin();
@@ -415,12 +431,16 @@ export class Replayer implements LateStacks {
         const prevRaw = !(pf & HeldFlags.Read) ? RawRead.Write : pf & HeldFlags.ReadInIrq ? RawRead.ReadIrq : RawRead.ReadTask;
         const combo = comboOf(prevRaw, rawRead);
         const clean = !((pf | flags) & HeldFlags.Uncertain);
+        // Resting only on a held entry that was there before a loss: its later release can prove it.
+        const provable = !clean && !(flags & HeldFlags.Uncertain) && !(pf & HeldFlags.ClassGuess);
         const g = this.graph;
         const e = g.observe(prev, cls, combo, clean);
-        if (g.needs & NEEDS_EVIDENCE) g.setEvidence(e, this.withHeldStack(this.evidence(st, depth, !clean), st, k));
+        let ev: Evidence | undefined;
+        if (g.needs & NEEDS_EVIDENCE) g.setEvidence(e, (ev = this.withHeldStack(clean ? this.evidence(st, depth) : this.uncertainEvidence(st, depth, k, flags), st, k)));
         if (g.needs & NEEDS_GATES) g.seeGates(e, this.snapshots.gatePairs(st, k));
         this.capacity.onDependency(this.graph.size, this.b.input, this.b.pos[this.row]);
-        cache.add(e, combo, clean);
+        if (provable) this.pendProof(st, depth, k, e, ev);
+        cache.add(e, combo, clean ? CLEAN : provable ? PROVABLE_AT + k : 0);
         if (this.opts.wqModel === 'shared' && this.workqueues.isWqMapName(this.classes.nameId[cls])) {
           let s = this.wqEdgeInstances.get(e);
           if (!s) this.wqEdgeInstances.set(e, (s = new Set()));
@@ -432,6 +452,63 @@ export class Replayer implements LateStacks {
     cache.commit(lo, hi);
     this.capacity.onChain(this.chainCache.size, this.b.input, this.b.pos[this.row]);
   }
+
+  /** Evidence of an uncertain observation, naming the held entry (or the new acquisition) it rests on. */
+  private uncertainEvidence(st: HeldStack, depth: number, k: number, flags: number): Evidence {
+    const ev = this.evidence(st, depth, true);
+    const pf = st.flags[k];
+    if (pf & HeldFlags.Uncertain) {
+      ev.restsOn = { cls: st.cls[k], input: st.input[k], pos: st.pos[k], why: pf & HeldFlags.ClassGuess ? 'class' : pf & HeldFlags.Recovered ? 'recovered' : 'lost' };
+    } else {
+      ev.restsOn = { cls: -1, input: this.b.input, pos: this.b.pos[this.row], why: flags & HeldFlags.ClassGuess ? 'class' : 'recovered' };
+    }
+    return ev;
+  }
+
+  /**
+   * Dependency e (or recursion candidate -e-1 when e < 0) rests on held entry k,
+   * uncertain since a loss: pending until k's release proves it, or k is shown
+   * stale and refutes it (replay/pendingProofs).
+   */
+  private pendProof(st: HeldStack, depth: number, k: number, e: number, ev?: Evidence): void {
+    const proofs = this.proofs;
+    const head = st.proof[k];
+    if (proofs.observe(head, e)) return;
+    // Evidence only while the dependency has no clean one: the first proven record gives it.
+    const needs = e >= 0 && this.graph.firstClean[e] === undefined;
+    st.proof[k] = proofs.push(head, e, needs ? ev ?? this.uncertainEvidence(st, depth, k, 0) : undefined);
+  }
+
+  /** Settles the pending proofs of held entry k, released now with no loss since they were recorded. */
+  private settleProofs(st: HeldStack, k: number): void {
+    const head = st.proof[k];
+    st.proof[k] = -1;
+    this.provenBy = { input: this.b.input, pos: this.b.pos[this.row] };
+    if (!(st.flags[k] & HeldFlags.Recovered)) {
+      this.proofs.settle(head, this.prove);
+      return;
+    }
+    // A recovered entry was pushed as a write (lock_contended has no read flag): its dependencies are
+    // proven only if the class is never taken for read in the capture, known at the end.
+    this.provingCls = st.cls[k];
+    this.proofs.settle(head, this.deferProof);
+  }
+
+  private provenBy = { input: 0, pos: 0 };
+  private provingCls = -1;
+  private readonly prove = (e: number, n: number, ev: Evidence | undefined): void => {
+    if (e < 0) this.recursions[-e - 1].uncertain = false;
+    else if (this.graph.prove(e, n, ev) && ev) ev.provenBy = this.provenBy;
+  };
+  private readonly refute = (e: number, n: number): void => {
+    if (e < 0) this.recursions[-e - 1].refuted = true;
+    else this.graph.refute(e, n);
+  };
+  /** Proofs from recovered entries, applied by finish() if their class was never read. */
+  private deferred: { e: number; n: number; ev: Evidence | undefined; cls: number; by: { input: number; pos: number } }[] = [];
+  private readonly deferProof = (e: number, n: number, ev: Evidence | undefined): void => {
+    this.deferred.push({ e, n, ev, cls: this.provingCls, by: this.provenBy });
+  };
 
   /**
    * The lower bound of mark_held_locks() (kernel-semantics §4.4): lockdep marks
@@ -471,6 +548,8 @@ export class Replayer implements LateStacks {
     if (this.recursionKeys.has(key)) return;
     this.recursionKeys.add(key);
     this.recursions.push({ cls, prevRaw, nextRaw, uncertain, crossContext, prev: this.heldEvidence(st, k), next: this.evidence(st, st.depth, uncertain) });
+    // Uncertain only because the first acquisition was held across a loss: its release (or its disproof) settles it.
+    if (uncertain && !(pf & HeldFlags.ClassGuess)) this.pendProof(st, st.depth, k, -this.recursions.length);
   }
 
   /** Evidence of a held entry's own acquisition (position, time and call stack from the held stack). */
@@ -566,6 +645,8 @@ export class Replayer implements LateStacks {
     }
     if (st.flags[k] & HeldFlags.Recovered) this.lost.releasedLost(ctx, st.cls[k]);
     else this.lost.reset(ctx);
+    if (st.proof[k] >= 0) this.settleProofs(st, k);
+    if (inst < this.maybeStale.length && this.maybeStale[inst]) k = this.dropStaleHolders(st, k, inst, nameId);
     if (k === st.depth - 1) {
       st.depth--;
       return;
@@ -594,10 +675,18 @@ export class Replayer implements LateStacks {
     if (b.irq[i] & IrqBits.Nmi) return;
     const ctx = this.contextOfEvent();
     const st = this.contexts.stacks[ctx];
-    if (st.find(b.addr[i], b.name[i]) >= 0 || st.overflow > 0) return;
+    // Only LOCK_CONTENDED() emits these: the class is a real lock, not a lockdep_map (analysis/readInterpretation).
+    let k = st.find(b.addr[i], b.name[i]);
+    if (k >= 0) {
+      this.classes.lockStat[st.cls[k]] = true;
+      if (b.kind[i] === EventKind.Acquired && b.addr[i] < this.maybeStale.length && this.maybeStale[b.addr[i]]) this.dropStaleHolders(st, k, b.addr[i], b.name[i]);
+      return;
+    }
+    if (st.overflow > 0) return;
     this.lost.recovered++;
     this.warnings.add('recovered-acquire', b.input, b.pos[i], this.strings.text(b.name[i]));
     this.onAcquire(b.name[i], b.addr[i], 0, true);
+    if ((k = st.find(b.addr[i], b.name[i])) >= 0) this.classes.lockStat[st.cls[k]] = true;
   }
 
   /**
@@ -683,7 +772,11 @@ export class Replayer implements LateStacks {
     const c = this.contexts;
     // Any task may have run on that CPU during the loss (migrations are lost too): every held
     // entry may have lost its release. Conservative, so a loss never yields a plain deadlock.
+    // No proof pending now can be completed: a release after the loss no longer shows the
+    // entry was held when the dependency was recorded (replay/pendingProofs).
     for (let ctx = 0; ctx < c.count; ctx++) c.stacks[ctx].markAllUncertain();
+    this.proofs.reset();
+    this.markMaybeStale();
     // The chain cache stays: a chain's key covers every held entry's flags, Uncertain included
     // (markAllUncertain() rechains), so a cached record (dependencies, combos, clean) is still what
     // walking that chain would give, as lookup_chain_cache_add() relies on the chain_key alone.
@@ -698,6 +791,9 @@ export class Replayer implements LateStacks {
     this.bufferStarts++;
     const c = this.contexts;
     for (let ctx = 0; ctx < c.count; ctx++) c.stacks[ctx].markAllUncertain();
+    this.proofs.reset();
+    this.markMaybeStale();
+    this.deferred.length = 0;
     this.graph.resetClean();
     // Records say "clean" for chains whose dependencies resetClean() just made unclean, and a hit
     // would count them clean without their first clean evidence: forget them.
@@ -705,11 +801,74 @@ export class Replayer implements LateStacks {
   }
 
 
+  // ------------------------------------------------- stale entries disproven
+
+  /** Instances (address IDs) with an uncertain write-held entry somewhere since the last loss: candidates for dropStaleHolders(). */
+  private maybeStale = new Uint8Array(1024);
+  /** Uncertain entries found released unseen (another holder of the same exclusive lock seen). */
+  staleDropped = 0;
+
+  private markMaybeStale(): void {
+    const c = this.contexts;
+    for (let ctx = 0; ctx < c.count; ctx++) {
+      const st = c.stacks[ctx];
+      for (let k = 0; k < st.depth; k++) {
+        if (st.flags[k] & (HeldFlags.Read | HeldFlags.Unvalidated)) continue;
+        const a = st.inst[k];
+        if (a >= this.maybeStale.length) {
+          const m = new Uint8Array(Math.max(a + 1, this.maybeStale.length * 2));
+          m.set(this.maybeStale);
+          this.maybeStale = m;
+        }
+        this.maybeStale[a] = 1;
+      }
+    }
+  }
+
+  /**
+   * Mutual exclusion disproves a stale entry. The current context held
+   * (instance, name) just now for write (its release, or its lock_acquired,
+   * is being replayed: entry `k` of `holder`); the lock is a real one
+   * (lock_contended/lock_acquired seen: a spinlock, rwlock_t, mutex or
+   * rw_semaphore, not a lockdep_map that many contexts hold at once). Then no
+   * other uncertain write-held entry of that instance can still be held: its
+   * release was lost. It is dropped without proof (what was recorded from it
+   * stays uncertain) and stops spoiling what the context records next.
+   */
+  private dropStaleHolders(holder: HeldStack, k: number, inst: number, nameId: number): number {
+    this.maybeStale[inst] = 0;
+    if (holder.flags[k] & HeldFlags.Read || !this.classes.lockStat[holder.cls[k]]) return k;
+    // (____ptrval____): every instance prints alike, so instances cannot be told apart (kernel-semantics §1.5).
+    if (this.strings.text(inst) === PTRVAL) return k;
+    const c = this.contexts;
+    for (let ctx = 0; ctx < c.count; ctx++) {
+      const st = c.stacks[ctx];
+      for (let j = st.depth - 1; j >= 0; j--) {
+        if (st === holder && j === k) continue;
+        const f = st.flags[j];
+        if (st.inst[j] !== inst || st.name[j] !== nameId || !(f & HeldFlags.Uncertain) || f & HeldFlags.Read) continue;
+        // Not held since the last loss (its release would have been seen): what was recorded from it since is false.
+        if (st.proof[j] >= 0) this.proofs.settle(st.proof[j], this.refute);
+        st.remove(j);
+        if (st === holder && j < k) k--;
+        this.staleDropped++;
+        this.warnings.add('stale-held-dropped', this.b.input, this.b.pos[this.row], this.strings.text(nameId));
+      }
+    }
+    return k;
+  }
+
   // ---------------------------------------------------------------- the end
 
   /** Locks still held when the capture ended: counted and reported, not errors. */
   finish(): number {
     this.pairing.endInput();
+    for (const d of this.deferred) {
+      if (this.classes.everRead[d.cls]) continue;
+      this.provenBy = d.by;
+      this.prove(d.e, d.n, d.ev);
+    }
+    this.deferred.length = 0;
     let held = 0;
     const c = this.contexts;
     for (let ctx = 0; ctx < c.count; ctx++) {

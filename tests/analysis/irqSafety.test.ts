@@ -33,13 +33,19 @@ const kt = task('kthread_a', 101, 1, 'd...1');
 const other = task('kthread_b', 102, 1);
 
 /** safe_lock taken in hardirq; a task nests unsafe_lock inside it (irqs off); unsafe_lock elsewhere with irqs on. */
-function safeUnsafe(o: { irqRead?: boolean; holdRead?: boolean; unsafeRead?: boolean; unsafeWrittenElsewhere?: boolean; unsafeIrqsOn?: boolean } = {}): MiniTrace {
+function safeUnsafe(o: {
+  irqRead?: boolean; holdRead?: boolean; unsafeRead?: boolean; unsafeWrittenElsewhere?: boolean; unsafeIrqsOn?: boolean;
+  /** The unsafe lock's name (a known recursive reader, say). */ unsafe?: string;
+  /** lock_acquired of the unsafe lock: it is a real rwlock_t/rwsem, not a lockdep_map. */ unsafeLockStat?: boolean;
+} = {}): MiniTrace {
   const t = new MiniTrace();
+  const u = o.unsafe ?? 'unsafe_lock';
   t.touch(irq, 'safe_lock', o.irqRead ? { mode: 'read' } : {});
-  t.acq(kt, 'safe_lock', o.holdRead ? { mode: 'read' } : {}).acq(kt, 'unsafe_lock', o.unsafeRead ? { mode: 'read' } : {})
-    .rel(kt, 'unsafe_lock').rel(kt, 'safe_lock');
-  if (o.unsafeWrittenElsewhere) t.touch(kt, 'unsafe_lock');
-  t.touch(o.unsafeIrqsOn === false ? kt : other, 'unsafe_lock', o.unsafeRead ? { mode: 'read' } : {});
+  t.acq(kt, 'safe_lock', o.holdRead ? { mode: 'read' } : {}).acq(kt, u, o.unsafeRead ? { mode: 'read' } : {});
+  if (o.unsafeLockStat) t.acquired(kt, u);
+  t.rel(kt, u).rel(kt, 'safe_lock');
+  if (o.unsafeWrittenElsewhere) t.touch(kt, u);
+  t.touch(o.unsafeIrqsOn === false ? kt : other, u, o.unsafeRead ? { mode: 'read' } : {});
   return t;
 }
 
@@ -81,22 +87,32 @@ describe('irq-safe -> irq-unsafe (check_irq_usage())', () => {
   });
 
   it('read rule: {HARDIRQ-ON-R} does not count when the path takes the lock as a recursive reader', async () => {
-    // unsafe_lock only ever read: lockdep's read=2 (reader-only map) in this replay's judgement
-    const r = await replay(safeUnsafe({ unsafeRead: true }));
+    // a seqcount reader: seqcount_acquire_read() is lock_acquire_shared_recursive(), read=2
+    const r = await replay(safeUnsafe({ unsafeRead: true, unsafe: 'lr_sc.seqcount' }));
     expect(findingsOf(r, 'irq-safe-unsafe')).toEqual([]);
   });
 
   it('read rule: {HARDIRQ-ON-R} counts when the lock is a shared (non-recursive) reader', async () => {
-    const r = await replay(safeUnsafe({ unsafeRead: true, unsafeWrittenElsewhere: true }));
+    // lock_acquired: a real rwlock_t or rwsem (LOCK_CONTENDED()); read in task context: read=1
+    const r = await replay(safeUnsafe({ unsafeRead: true, unsafeLockStat: true }));
     const [f] = findingsOf(r, 'irq-safe-unsafe');
     expect(f.verdict).toBe('deadlock');
     expect(f.evidence![1].role).toMatch(/HARDIRQ-ON-R/);
   });
 
+  it('read rule: a reader the trace cannot classify (no name, no lock_acquired) gives unverified, naming it', async () => {
+    for (const written of [false, true]) {
+      const r = await replay(safeUnsafe({ unsafeRead: true, unsafeWrittenElsewhere: written }));
+      const [f] = findingsOf(r, 'irq-safe-unsafe');
+      expect(f.verdict).toBe('unverified');
+      expect(f.reason).toMatch(/holds only if unsafe_lock is taken as a shared reader/);
+    }
+  });
+
   it('a path that needs a dependency recorded after lost events is unverified', async () => {
     const t = new MiniTrace();
     t.touch(irq, 'safe_lock');
-    t.acq(kt, 'safe_lock').raw('CPU:1 [LOST 3 EVENTS]').acq(kt, 'mid_lock').rel(kt, 'mid_lock').rel(kt, 'safe_lock');
+    t.acq(kt, 'safe_lock').raw('CPU:1 [LOST 3 EVENTS]').acq(kt, 'mid_lock').rel(kt, 'mid_lock');
     t.acq(kt, 'mid_lock').acq(kt, 'unsafe_lock').rel(kt, 'unsafe_lock').rel(kt, 'mid_lock');
     t.touch(other, 'unsafe_lock');
     const r = await replay(t);
@@ -114,7 +130,9 @@ describe('irq-safe -> irq-unsafe (check_irq_usage())', () => {
     t.acq(kt, 'safe_b').acq(kt, 'mid_lock').rel(kt, 'mid_lock').rel(kt, 'safe_b');
     t.acq(kt, 'mid_lock');
     if (lossBeforeBridge) t.raw('CPU:1 [LOST 3 EVENTS]');
-    t.acq(kt, 'unsafe_lock').rel(kt, 'unsafe_lock').rel(kt, 'mid_lock');
+    t.acq(kt, 'unsafe_lock').rel(kt, 'unsafe_lock');
+    // After a loss, mid_lock's release is not seen (it would prove mid_lock held, replay/pendingProofs).
+    if (!lossBeforeBridge) t.rel(kt, 'mid_lock');
     t.touch(other, 'unsafe_lock');
     return t;
   }

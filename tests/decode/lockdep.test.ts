@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { parseProcLockdep, readProcLockdep } from '../../src/decode/lockdep/procLockdep.ts';
-import { compareWithLockdep, normaliseClassName } from '../../src/decode/lockdep/lockdepComparison.ts';
+import { compareWithLockdep, explainComparison, normaliseClassName } from '../../src/decode/lockdep/lockdepComparison.ts';
 import { ROOT, SHARED_TRACES } from '../helpers/cli.ts';
 import { InputError } from '../../src/model/inputError.ts';
 
@@ -76,6 +76,68 @@ describe('comparison with the kernel graph', () => {
     expect(c.onlyInKernel).toEqual([{ from: 'console_lock', to: '&pool->lock/1' }]);
     expect(c.replayedOverNamedClasses).toBe(1); // &sb->s_type->i_lock_key and unknown_lock are not kernel class names here
     expect(c.commonOverNamedClasses).toBe(1);
+  });
+});
+
+describe('explaining each difference (explainComparison())', () => {
+  const KERNEL = [
+    'all lock classes:',
+    'a0 FD:    4 BD:    1 +.+.: A',
+    ' -> [b0] B',
+    '',
+    'b0 FD:    2 BD:    2 +.+.: B',
+    ' -> [c0] C',
+    '',
+    'c0 FD:    1 BD:    2 ....: C',
+    '',
+    'd0 FD:    2 BD:    1 +.+.: D',
+    ' -> [e1] E/1',
+    '',
+    'e1 FD:    1 BD:    2 +.+.: E/1',
+    '',
+    'f0 FD:    1 BD:    1 ....: srcu_map',
+    '',
+    '90 FD:    3 BD:    1 +.+.: G',
+    '',
+    '80 FD:    2 BD:    1 +.+.: H',
+    ' -> [c0] C',
+    '',
+    '70 FD:    1 BD:    1 ....: X',
+    '',
+  ].join('\n');
+  const side = (deps: [string, string, boolean?][]) => ({
+    dependencies: deps.map(([from, to, uncertain]) => ({ from, to, ...(uncertain ? { uncertain } : {}) })),
+    classes: ['A', 'B', 'C', 'D', 'E', 'G', 'H', 'srcu_map', 'lr_gone', 'X', 'Y'],
+    partialWindow: true,
+  });
+
+  it('gives each replayed dependency that is no direct edge a checked reason', () => {
+    const c = explainComparison(side([
+      ['A', 'B'], // direct
+      ['A', 'C'], // path A -> B -> C (check_redundant())
+      ['D', 'E'], // the kernel has E/1
+      ['srcu_map', 'C'], // srcu_map has no dependency and no usage there: never chained
+      ['lr_gone', 'A'], // no such class any more
+      ['G', 'C'], // G's FD 3 is more than its printed edges reach (none): G -> C -> nothing fits
+      ['H', 'B', true], // only with uncertain state
+      ['H', 'A'], // nothing explains it
+    ]), parseProcLockdep(KERNEL));
+    const r = Object.fromEntries(Object.entries(c.replayedReasons).map(([k, v]) => [k, v.map((p) => `${p.from}->${p.to}`)]));
+    expect(r).toEqual({
+      path: ['A->C'], distance: ['G->C'], subclass: ['D->E'], unvalidated: ['srcu_map->C'], 'class-not-listed': ['lr_gone->A'],
+      name: [], uncertain: ['H->B'], unexplained: ['H->A'],
+    });
+    expect(c.percentExplained).toBe(Math.round((7 / 8) * 10000) / 100);
+  });
+
+  it('gives each kernel dependency the replay lacks a reason', () => {
+    const c = explainComparison(side([['A', 'C'], ['B', 'C']]), parseProcLockdep(KERNEL));
+    const k = Object.fromEntries(Object.entries(c.kernelReasons).map(([x, v]) => [x, v.map((p) => `${p.from}->${p.to}`)]));
+    // A -> B is also replayed as a path? No: only A -> C and B -> C were replayed.
+    expect(k).toEqual({ 'replay-path': [], 'class-not-seen': ['D->E/1'], 'not-nested': ['A->B', 'H->C'], unexplained: [] });
+    expect(explainComparison(side([['A', 'X'], ['X', 'B']]), parseProcLockdep(KERNEL)).kernelReasons['replay-path'].map((p) => p.from)).toEqual(['A']);
+    const closed = explainComparison({ ...side([['A', 'C'], ['B', 'C']]), partialWindow: false }, parseProcLockdep(KERNEL));
+    expect(closed.kernelReasons.unexplained.map((p) => p.from)).toEqual(['A', 'H']);
   });
 });
 

@@ -141,15 +141,18 @@ describe('perf script --show-lost-events (fixture cut from abba/perf_rerun, trac
     expect(r.inputs[0].notes).toContain('perf lost records: 1 PERF_RECORD_LOST line(s), 23 record(s) lost; every lock held at a loss is uncertain from there on');
   });
 
-  it('applies the replay\'s uncertainty rules: what rests on the lock held across the loss is unverified because of it', async () => {
+  it('applies the replay\'s uncertainty rules: what rests on the lock held across the loss is refuted once that lock is seen taken again', async () => {
     const r = await runReplay({ ...DEFAULT_RUN_OPTIONS, inputs: [LOST_FIXTURE] });
-    // &xa->xa_lock was held when 23 records (its release among them) were lost
+    // &xa->xa_lock was held when 23 records (its release among them) were lost. The same task then takes
+    // that very lock again and obtains it (lock_acquired): the held entry was stale, and what rested on it
+    // is refuted (mutual exclusion of a real lock), not left unverified.
     const rec = r.findings.find((f) => f.kind === 'recursive-locking');
-    expect(rec).toMatchObject({ verdict: 'unverified', classes: ['&xa->xa_lock'] });
-    expect(rec!.reason).toMatch(/held-lock state was unknown/);
+    expect(rec).toMatchObject({ verdict: 'benign', classes: ['&xa->xa_lock'] });
+    expect(rec!.reason).toMatch(/^refuted: the first acquisition was held across lost events/);
     const cyc = r.findings.find((f) => f.kind === 'circular-dependency');
-    expect(cyc?.verdict).toBe('unverified');
-    expect(cyc!.reason).toMatch(/lost events/);
+    expect(cyc?.verdict).toBe('benign');
+    expect(cyc!.reason).toMatch(/^refuted: &xa->xa_lock -> &f->f_pos_lock was recorded only from held entries later shown released unseen/);
+    expect(r.warnings.find((w) => w.kind === 'stale-held-dropped')?.count).toBe(1);
   });
 });
 

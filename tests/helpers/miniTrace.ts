@@ -80,6 +80,11 @@ export class MiniTrace {
     return this.event(c, 'lock_release', `${opts.addr ?? addrOf(name)} ${name}`);
   }
 
+  /** lock_acquired (LOCK_STAT, only from LOCK_CONTENDED(): the lock is a real one, not a lockdep_map). */
+  acquired(c: Ctx, name: string, opts: { addr?: string } = {}): this {
+    return this.event(c, 'lock_acquired', `${opts.addr ?? addrOf(name)} ${name}`);
+  }
+
   /** acquire then release (a zero-length section: lock_map touch, or a nested-free lock). */
   touch(c: Ctx, name: string, opts: { mode?: string; addr?: string } = {}): this {
     return this.acq(c, name, opts).rel(c, name, opts);

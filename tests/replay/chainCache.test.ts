@@ -22,7 +22,7 @@ describe('ChainCache', () => {
       hi = chainKeyHi(hi, i, i * 7);
       keys.push([lo, hi]);
       c.begin();
-      for (let d = 0; d < i % 4; d++) c.add(i + d, d, d % 2 === 0);
+      for (let d = 0; d < i % 4; d++) c.add(i + d, d, d % 2 === 0 ? 1 : 0);
       c.commit(lo, hi);
     }
     expect(c.distinct).toBe(20_000);
@@ -38,7 +38,7 @@ describe('ChainCache', () => {
     const c = new ChainCache();
     for (let i = 0; i < 100; i++) {
       c.begin();
-      c.add(i, 0, true);
+      c.add(i, 0, 1);
       c.commit(5, i); // keys alike in their low 32 bits
     }
     expect(c.get(5, 7)).toBeGreaterThanOrEqual(0);
@@ -46,7 +46,7 @@ describe('ChainCache', () => {
     c.clear();
     for (let i = 0; i < 100; i++) expect(c.get(5, i)).toBe(-1);
     c.begin();
-    c.add(42, 1, false);
+    c.add(42, 1, 0);
     c.commit(5, 3);
     expect(record(c, c.get(5, 3))).toEqual([[42, 1, 0]]);
     expect(c.distinct).toBe(101);

@@ -45,7 +45,7 @@ describe('text report with many unverified findings', () => {
     const n = 25;
     // Each pair: t1 holds y_k across a loss, then takes x_k (uncertain); t2 takes x_k then y_k (certain).
     for (let k = 0; k < n; k++) {
-      t.acq(t1, `y_${k}`).raw('CPU:0 [LOST 1 EVENTS]').acq(t1, `x_${k}`).rel(t1, `x_${k}`).rel(t1, `y_${k}`);
+      t.acq(t1, `y_${k}`).raw('CPU:0 [LOST 1 EVENTS]').acq(t1, `x_${k}`).rel(t1, `x_${k}`);
       t.acq(t2, `x_${k}`).acq(t2, `y_${k}`).rel(t2, `y_${k}`).rel(t2, `x_${k}`);
     }
     const r = await replay(t);
@@ -63,10 +63,11 @@ describe('text report summary of what unverified findings rest on', () => {
   it('counts the uncertain dependencies and names the most used first', async () => {
     const t = new MiniTrace();
     // y -> x recorded only while y's held state was unknown; two certain cycles close through it.
-    t.acq(t1, 'y').raw('CPU:0 [LOST 1 EVENTS]').acq(t1, 'x').rel(t1, 'x').rel(t1, 'y');
+    t.acq(t1, 'y').raw('CPU:0 [LOST 1 EVENTS]').acq(t1, 'x').rel(t1, 'x');
     t.acq(t2, 'x').acq(t2, 'y').rel(t2, 'y').rel(t2, 'x');
     t.acq(t2, 'x').acq(t2, 'z').rel(t2, 'z').rel(t2, 'x');
-    t.acq(t1, 'z').acq(t1, 'y').rel(t1, 'y').rel(t1, 'z');
+    const t3 = task('lr3', 103, 1);
+    t.acq(t3, 'z').acq(t3, 'y').rel(t3, 'y').rel(t3, 'z');
     const r = await replay(t);
     expect(r.findings.map((f) => f.verdict)).toEqual(['unverified', 'unverified']);
     expect(renderText(r)).toContain(

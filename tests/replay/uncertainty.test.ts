@@ -8,10 +8,11 @@ import { MiniTrace, task, on, replay, findingsOf, deadlocks, classSet, warningCo
 const t1 = task('lr1_lost', 100, 1);
 const t2 = task('lr2_lost', 101, 0);
 
+/** t1: A, (mid), A -> B; t2: B -> A. A's release by t1 is not seen (a later one would prove A held). */
 const abba = (mid: (t: MiniTrace) => void) => {
   const t = new MiniTrace().acq(t1, 'A');
   mid(t);
-  return t.acq(t1, 'B').rel(t1, 'B').rel(t1, 'A')
+  return t.acq(t1, 'B').rel(t1, 'B')
     .acq(t2, 'B').acq(t2, 'A').rel(t2, 'A').rel(t2, 'B');
 };
 
@@ -72,7 +73,7 @@ describe('buffer started: everything before it is uncertain', () => {
     const t = new MiniTrace()
       .acq(t2, 'A')
       .raw('##### CPU 1 buffer started ####')
-      .acq(t2, 'B').rel(t2, 'B').rel(t2, 'A')
+      .acq(t2, 'B').rel(t2, 'B')
       .acq(t1, 'B').acq(t1, 'A').rel(t1, 'A').rel(t1, 'B');
     const r = await replay(t);
     expect(findingsOf(r, 'circular-dependency')[0]?.verdict).toBe('unverified');
@@ -160,5 +161,63 @@ describe('timestamps', () => {
     const r = await replay(t);
     expect(r.stats.dependencies).toBe(1);
     expect(r.stats.unheldReleases).toBe(0);
+  });
+});
+
+describe('proof by later release (replay/pendingProofs, trap 5)', () => {
+  const loss = (t: MiniTrace) => t.raw('CPU:1 [LOST 12 EVENTS]');
+
+  it('A held across a loss, A -> B, then A released with no loss in between: A -> B is proven, the cycle is a deadlock', async () => {
+    const t = new MiniTrace().acq(t1, 'A');
+    loss(t).acq(t1, 'B').rel(t1, 'B').rel(t1, 'A')
+      .acq(t2, 'B').acq(t2, 'A').rel(t2, 'A').rel(t2, 'B');
+    const r = await replay(t);
+    expect(deadlocks(r).map(classSet)).toEqual([['A', 'B']]);
+    const ab = deadlocks(r)[0].dependencies.find((d) => d.from === 'A')!;
+    expect(ab.uncertainOnly).toBeFalsy();
+    expect(ab.first.uncertain).toBe(true);
+    expect(ab.first.proven).toMatch(/^A \(acquired at line \d+\) was released by this context at line \d+ with no events lost in between/);
+  });
+
+  it('negative: a second loss between A -> B and the release proves nothing; the finding names the unproven entry', async () => {
+    const t = new MiniTrace().acq(t1, 'A');
+    loss(t).acq(t1, 'B').rel(t1, 'B');
+    loss(t).rel(t1, 'A').acq(t2, 'B').acq(t2, 'A').rel(t2, 'A').rel(t2, 'B');
+    const r = await replay(t);
+    const [f] = findingsOf(r, 'circular-dependency');
+    expect(f.verdict).toBe('unverified');
+    const ab = f.dependencies.find((d) => d.from === 'A')!;
+    expect(ab.uncertainOnly).toBe(true);
+    expect(ab.first.unproven).toMatch(/^A \(acquired at line \d+\) was held across lost events/);
+  });
+
+  it('buffer-started window: A held across the marker and released after it proves A -> B recorded after it', async () => {
+    const t = new MiniTrace().acq(t2, 'A').raw('##### CPU 1 buffer started ####')
+      .acq(t2, 'B').rel(t2, 'B').rel(t2, 'A')
+      .acq(t1, 'B').acq(t1, 'A').rel(t1, 'A').rel(t1, 'B');
+    expect(deadlocks(await replay(t)).map(classSet)).toEqual([['A', 'B']]);
+  });
+
+  it('mutual exclusion: another context completes A while t1 still shows it held: t1\'s A was stale, A -> B is refuted (benign)', async () => {
+    const t = new MiniTrace().acq(t1, 'A').acquired(t1, 'A');
+    loss(t).acq(t1, 'B').rel(t1, 'B')
+      .acq(t2, 'A').acquired(t2, 'A').rel(t2, 'A')
+      .acq(t2, 'B').acq(t2, 'A').rel(t2, 'A').rel(t2, 'B');
+    const r = await replay(t);
+    expect(warningCount(r, 'stale-held-dropped')).toBe(1);
+    const [f] = findingsOf(r, 'circular-dependency');
+    expect(f.verdict).toBe('benign');
+    expect(f.reason).toMatch(/^refuted: A -> B was recorded only from held entries later shown released unseen/);
+    expect(r.stats.heldAtEnd).toBe(0);
+  });
+
+  it('negative: without lock_acquired (a lockdep_map many contexts hold at once) nothing is dropped', async () => {
+    const t = new MiniTrace().acq(t1, 'A');
+    loss(t).acq(t1, 'B').rel(t1, 'B')
+      .acq(t2, 'A').rel(t2, 'A')
+      .acq(t2, 'B').acq(t2, 'A').rel(t2, 'A').rel(t2, 'B');
+    const r = await replay(t);
+    expect(warningCount(r, 'stale-held-dropped')).toBe(0);
+    expect(findingsOf(r, 'circular-dependency')[0].verdict).toBe('unverified');
   });
 });

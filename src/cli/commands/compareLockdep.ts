@@ -7,19 +7,53 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_RUN_OPTIONS, replayTraces } from '../../pipeline/runReplay.ts';
 import { readProcLockdep } from '../../decode/lockdep/procLockdep.ts';
-import { compareWithLockdep, type DependencyPair, type LockdepComparison } from '../../decode/lockdep/lockdepComparison.ts';
+import { explainComparison, type DependencyPair, type ExplainedComparison, type KernelReason, type ReplaySide, type ReplayedReason } from '../../decode/lockdep/lockdepComparison.ts';
 import { EXIT_OK } from '../exitCodes.ts';
 
 /** Replays the inputs in order and returns every dependency as lockdep would name its classes. */
 export async function replayDependencies(paths: string[], instance?: string): Promise<DependencyPair[]> {
-  const { replayer } = await replayTraces({ ...DEFAULT_RUN_OPTIONS, inputs: paths, instance });
-  const g = replayer.graph, cls = replayer.classes;
-  const out: DependencyPair[] = [];
-  for (let e = 0; e < g.size; e++) out.push({ from: cls.displayName(g.from[e]), to: cls.displayName(g.to[e]) });
-  return out;
+  return (await replaySide(paths, instance)).dependencies.map(({ from, to }) => ({ from, to }));
 }
 
-export function renderComparisonText(c: LockdepComparison, traces: string[], lockdep: string): string {
+/** The replay's side of a comparison: dependencies (uncertain ones marked), classes, whether the window is partial. */
+export async function replaySide(paths: string[], instance?: string): Promise<ReplaySide> {
+  const { replayer } = await replayTraces({ ...DEFAULT_RUN_OPTIONS, inputs: paths, instance });
+  const g = replayer.graph, cls = replayer.classes;
+  const dependencies: DependencyPair[] = [];
+  for (let e = 0; e < g.size; e++) {
+    const p: DependencyPair = { from: cls.displayName(g.from[e]), to: cls.displayName(g.to[e]) };
+    if (g.cleanCount[e] === 0 || g.isRefuted(e)) p.uncertain = true;
+    // lockdep's distance at the first record: how far below the top the held `from` was.
+    const ev = g.firstClean[e] ?? g.first[e];
+    const at = ev.held.lastIndexOf(g.from[e]);
+    if (at >= 0) p.distance = ev.held.length - at;
+    dependencies.push(p);
+  }
+  const classes: string[] = [];
+  for (let c = 0; c < cls.count; c++) classes.push(cls.displayName(c));
+  // Locks released that the capture never saw taken, lost events, a buffer start: the kernel's graph holds more.
+  const k = replayer.counters;
+  return { dependencies, classes, partialWindow: replayer.bufferStarts > 0 || k.lostMarkers > 0 || k.unheldReleases > 0 };
+}
+
+const REPLAYED_TEXT: Record<ReplayedReason, string> = {
+  path: 'present as a path (check_redundant(): lockdep adds no direct edge a path already implies)',
+  distance: 'recorded at distance > 1 (a trylock or check=0 lock between): /proc/lockdep prints distance-1 edges only, the class\'s FD counts it',
+  subclass: 'present once subclasses are dropped (the trace shows no subclass; the replay\'s /N is a guess)',
+  unvalidated: 'a class the kernel lists with no dependency and no usage: never chained there (check=0 on that kernel, e.g. 6.1 SRCU)',
+  'class-not-listed': 'a class the kernel no longer lists (freed before the dump: module unloaded, workqueue destroyed)',
+  name: 'a class the kernel prints under another name (its key\'s symbol)',
+  uncertain: 'recorded only with uncertain held state (lost events, buffer start) or refuted',
+  unexplained: 'unexplained',
+};
+const KERNEL_TEXT: Record<KernelReason, string> = {
+  'replay-path': 'present in the replay as a path',
+  'class-not-seen': 'outside the capture\'s window: a class the capture never acquires',
+  'not-nested': 'outside the capture\'s window: both classes taken in it, never one under the other',
+  unexplained: 'unexplained',
+};
+
+export function renderComparisonText(c: ExplainedComparison, traces: string[], lockdep: string): string {
   const l: string[] = [];
   l.push('lockreplay compare-lockdep');
   l.push(`  traces: ${traces.join(', ')}`);
@@ -28,12 +62,23 @@ export function renderComparisonText(c: LockdepComparison, traces: string[], loc
   l.push(`  replayed dependencies over classes the kernel names: ${c.replayedOverNamedClasses}, of which in the kernel's graph: ${c.commonOverNamedClasses} (${c.percentInKernelOverNamedClasses.toFixed(2)}%)`);
   l.push(`  all replayed dependencies in the kernel's graph: ${c.percentInKernel.toFixed(2)}%`);
   l.push('  (class names compared without lockdep\'s #N; /N subclasses kept)');
+  l.push(`  replayed dependencies present or explained: ${c.percentExplained.toFixed(2)}%; kernel dependencies replayed or explained: ${c.percentKernelExplained.toFixed(2)}%`);
   l.push('');
-  l.push(`only in the trace (${c.onlyInTrace.length}):`);
-  for (const p of c.onlyInTrace) l.push(`  ${p.from} -> ${p.to}`);
+  l.push(`only in the trace (${c.onlyInTrace.length}), by reason:`);
+  for (const why of Object.keys(REPLAYED_TEXT) as ReplayedReason[]) {
+    const ps = c.replayedReasons[why];
+    if (!ps.length) continue;
+    l.push(`  ${REPLAYED_TEXT[why]} (${ps.length}):`);
+    for (const p of ps) l.push(`    ${p.from} -> ${p.to}`);
+  }
   l.push('');
-  l.push(`only in the kernel (${c.onlyInKernel.length}):`);
-  for (const p of c.onlyInKernel) l.push(`  ${p.from} -> ${p.to}`);
+  l.push(`only in the kernel (${c.onlyInKernel.length}), by reason:`);
+  for (const why of Object.keys(KERNEL_TEXT) as KernelReason[]) {
+    const ps = c.kernelReasons[why];
+    if (!ps.length) continue;
+    l.push(`  ${KERNEL_TEXT[why]} (${ps.length}):`);
+    for (const p of ps) l.push(`    ${p.from} -> ${p.to}`);
+  }
   return l.join('\n') + '\n';
 }
 
@@ -47,8 +92,7 @@ export function registerCompareLockdep(program: Command): void {
     .option('--instance <name>', 'trace-cmd buffer instance to replay')
     .action(async (traces: string[], o: { lockdep: string; format: string; instance?: string }) => {
       const kernel = await readProcLockdep(o.lockdep);
-      const replayed = await replayDependencies(traces, o.instance);
-      const c = compareWithLockdep(replayed, kernel);
+      const c = explainComparison(await replaySide(traces, o.instance), kernel);
       const text = o.format === 'json'
         ? JSON.stringify({ schema: 'lockreplay/compare-lockdep@1', traces, lockdep: o.lockdep, ...c }, null, 2) + '\n'
         : renderComparisonText(c, traces, o.lockdep);
