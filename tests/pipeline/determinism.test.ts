@@ -60,7 +60,8 @@ describe('bundled captures (traces/)', () => {
     it(`${name}: the same bytes for every worker count and chunk size`, async () => {
       const path = join(ROOT, 'traces', name);
       const base = await report(path, 1, DEFAULT_RUN_OPTIONS.frameBytes);
-      expect(JSON.parse(base).stats.events).toBeGreaterThan(1000);
+      // enough events for the chunk sizes to cut through many lines (the smallest fixture, a perf pipe-mode recording, has 598)
+      expect(JSON.parse(base).stats.events).toBeGreaterThan(500);
       const runs: [number, number][] = [[1, CHUNKS[0]], [1, CHUNKS[3]], [2, CHUNKS[i % 4]], [3, CHUNKS[(i + 1) % 4]], [4, CHUNKS[(i + 2) % 4]]];
       for (const [w, c] of runs) expect(await report(path, w, c), `workers=${w} chunk=${c}`).toBe(base);
     }, 120_000);
