@@ -58,6 +58,8 @@ async function decode(path: string, kallsyms?: string, frameBytes = 4 << 20): Pr
     texts.push(...b.strings);
     for (let i = 0; i < b.length; i++) {
       const k = b.kind[i];
+      // Call stacks are not events: perf script's callchains come out as Stack rows, perf.data's are not attached yet (issue 17).
+      if (k === EventKind.Stack || k === EventKind.StackFrame) continue;
       d.kinds.push(k);
       d.irq.push(b.irq[i]);
       d.flags.push(b.lockFlags[i]);
