@@ -9,8 +9,9 @@ import { dirname, resolve } from 'node:path';
 import { StoreError, type StoreEngine } from './engine.ts';
 import { migrate } from './migrate.ts';
 import { parseStoreUrl, type StoreTarget } from './storeUrl.ts';
-import { SqliteEngine } from './sqliteEngine.ts';
-import { PostgresEngine } from './postgresEngine.ts';
+// The engines (better-sqlite3's native addon, pg) load only when a store is opened: every other command
+// (replay, merge, diff) starts without them.
+import type { SqliteEngine } from './sqliteEngine.ts';
 
 export interface OpenOptions {
   /** Only reads: an SQLite file is opened read-only and must exist; the schema is checked, never migrated. */
@@ -26,7 +27,7 @@ export async function openStore(value: string, opts: OpenOptions = {}): Promise<
   let engine: StoreEngine | undefined;
   try {
     engine = t.dialect === 'postgres'
-      ? new PostgresEngine(t.location, t.target, { connectTimeoutMs: opts.connectTimeoutMs })
+      ? new (await import('./postgresEngine.ts')).PostgresEngine(t.location, t.target, { connectTimeoutMs: opts.connectTimeoutMs })
       : await openSqlite(t, opts);
     await migrate(engine, { upTo: opts.schemaUpTo, readOnly: opts.readOnly });
     return engine;
@@ -41,6 +42,7 @@ async function openSqlite(t: StoreTarget, opts: OpenOptions): Promise<SqliteEngi
   if (opts.readOnly && !existsSync(path)) throw new StoreError(t.location, 'no such file');
   if (!existsSync(dirname(path))) throw new StoreError(t.location, `directory ${dirname(t.target)} does not exist`);
   if (existsSync(path) && !statSync(path).isFile()) throw new StoreError(t.location, 'not a regular file');
+  const { SqliteEngine } = await import('./sqliteEngine.ts');
   return SqliteEngine.open(t.location, path, { readonly: opts.readOnly, busyTimeoutMs: opts.busyTimeoutMs });
 }
 

@@ -5,7 +5,8 @@
  * so any number of ingesting processes, on any number of machines, commit
  * captures one at a time while decoding and replaying in parallel.
  */
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { SqlRunner, SqlValue, StoreEngine, TransactionOptions } from './engine.ts';
 import { withRetry } from './retry.ts';
 
@@ -13,11 +14,22 @@ import { withRetry } from './retry.ts';
 export const WRITER_LOCK_KEY = '7813868289418358892';
 
 const INT8 = 20, NUMERIC = 1700;
+
+/**
+ * pg, loaded when the first PostgreSQL store opens, not when the CLI starts: an `import` of it would be
+ * hoisted to the top of the CLI bundle and loaded by every command (bin/lockreplay.js).
+ */
+function loadPg(): typeof pg {
+  return createRequire(import.meta.url)('pg') as typeof pg;
+}
+
 /** bigint and numeric (SUM, COUNT) as JS numbers, as SQLite returns them; per pool, not pg's global table. */
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8 || oid === NUMERIC ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
+function typesOf(driver: typeof pg) {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8 || oid === NUMERIC ? (v: string) => Number(v) : driver.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+  };
+}
 
 /** `?` placeholders as PostgreSQL's `$1, $2, ...` (the store's SQL never has a `?` inside a literal). */
 const numbered = new Map<string, string>();
@@ -41,8 +53,9 @@ export class PostgresEngine implements StoreEngine {
   private readonly pool: pg.Pool;
 
   constructor(readonly location: string, url: string, opts: PostgresOptions = {}) {
-    this.pool = new pg.Pool({
-      connectionString: url, types, max: 4, application_name: 'lockreplay',
+    const driver = loadPg();
+    this.pool = new driver.Pool({
+      connectionString: url, types: typesOf(driver), max: 4, application_name: 'lockreplay',
       connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
     });
     // An idle connection the server dropped: the next query reports it; never an unhandled 'error' event.

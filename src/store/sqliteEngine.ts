@@ -6,7 +6,8 @@
  * the same as on PostgreSQL. One connection per engine: transactions of one
  * process run one after the other.
  */
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import type { SqlRunner, SqlValue, StoreEngine, TransactionOptions } from './engine.ts';
 import { withRetry } from './retry.ts';
 
@@ -26,7 +27,10 @@ export class SqliteEngine implements StoreEngine {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(readonly location: string, path: string, private readonly opts: SqliteOptions) {
-    this.db = new Database(path, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
+    // loaded here, not imported: an import would be hoisted to the top of the CLI bundle and load the native
+    // addon on every command (bin/lockreplay.js)
+    const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+    this.db = new Sqlite(path, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
   }
 
   static async open(location: string, path: string, opts: SqliteOptions = {}): Promise<SqliteEngine> {
