@@ -88,6 +88,7 @@ export function fleetCapture(seed: number, i: number): GraphFile {
     schema: GRAPH_SCHEMA, captures: [{ name, kernel: kernelOf(i), inputs: [{ name: input, positions: 'line' }] }],
     classes: ids.map((k) => ({ name: cls(k), usageBits: 0, usage: [], written: true, read: false })),
     dependencies: deps,
+    recursions: [],
   };
 }
 

@@ -19,7 +19,7 @@
  */
 import type { Replayer } from '../replay/replayer.ts';
 import { CyclePathScratch, cyclesClosedBy, type CycleRecord, type CyclePathSearch } from '../graph/cyclePaths.ts';
-import { cycleVerdict, type CycleJudgement } from './verdicts.ts';
+import { cycleVerdict, mayJoinInterrupt, type CycleJudgement } from './verdicts.ts';
 
 /** Cycles weighed per closing dependency and step. */
 const CANDIDATES = 64;
@@ -63,7 +63,7 @@ export function chooseCycle(
   judge: CycleJudge = cycleVerdict, keep: (c: CycleRecord) => boolean = () => true,
 ): ChosenCycle | undefined {
   const g = r.graph;
-  const canProve = (x: number) => g.cleanCount[x] > 0 && !g.first[x].noContext;
+  const canProve = (x: number) => g.cleanCount[x] > 0 && !mayJoinInterrupt(r, x);
   const how = { judge, keep };
   let pick = canProve(e) ? firstJudged(r, e, canProve, search, scratch, how, (v) => v === 'deadlock') : undefined;
   if (!pick) {

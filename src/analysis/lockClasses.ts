@@ -54,6 +54,12 @@ export class LockClasses {
    * lockdep_map, seqcount or RCU map (analysis/readInterpretation, rule 3).
    */
   readonly lockStat: boolean[] = [];
+  /**
+   * Class seen held across a context switch or a migration of its holder
+   * (replay/replayer noteCpuSwitch): a sleeping lock, so never acquired in
+   * interrupt context. Tracked where the trace has no irq flags column.
+   */
+  readonly heldAcrossSwitch: boolean[] = [];
 
   /** per raw name ID: class name ID after rename/merge rules (-1 = not yet decided) */
   private ruleName = new Int32Array(0);
@@ -157,6 +163,7 @@ export class LockClasses {
       this.everWritten.push(false);
       this.everRead.push(false);
       this.lockStat.push(false);
+      this.heldAcrossSwitch.push(false);
       this.classOfSub[k] = c;
     }
     return c;

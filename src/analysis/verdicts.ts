@@ -38,6 +38,16 @@ export function dependencyNames(r: Replayer, edges: number[]): string {
   return edges.map((e) => `${r.classes.displayName(r.graph.from[e])} -> ${r.classes.displayName(r.graph.to[e])}`).join(', ');
 }
 
+/**
+ * A dependency recorded without irq flags (perf script, `trace-cmd report`
+ * without -l) may join an interrupt's lock to the interrupted task's, unless
+ * its new lock is a sleeping lock (held across a context switch somewhere in
+ * the capture: replay/replayer noteCpuSwitch), which no interrupt takes.
+ */
+export function mayJoinInterrupt(r: Replayer, e: number): boolean {
+  return !!r.graph.first[e].noContext && !r.classes.heldAcrossSwitch[r.graph.to[e]];
+}
+
 /** A cycle's verdict with its reason: cheap (no evidence built), so several candidate cycles can be weighed. */
 export interface CycleJudgement {
   verdict: Verdict;
@@ -82,14 +92,14 @@ export function cycleVerdict(r: Replayer, c: CycleRecord): CycleJudgement {
     j.verdict = 'unverified';
     j.reason = 'read locks: the cycle ' + undeterminedReason(undeterminedReaders(classes, g, c.edges).map((x) => classes.displayName(x)));
   }
-  const blind = c.edges.filter((e) => g.first[e].noContext);
+  const blind = c.edges.filter((e) => mayJoinInterrupt(r, e));
   if (blind.length && j.verdict === 'deadlock') {
     // Without a flags column an interrupt's locks land on the interrupted task's stack (trap 2):
     // such a dependency may join two contexts lockdep keeps apart, so it is no proof.
     j.verdict = 'unverified';
     j.reason =
-      `recorded without irq flags (e.g. perf script): ${blind.length} dependenc${blind.length === 1 ? 'y' : 'ies'} may join an interrupt's ` +
-      `lock to the interrupted task's: ${dependencyNames(r, blind)}`;
+      `recorded without irq flags (perf script, or trace-cmd report without -l): ${blind.length} dependenc${blind.length === 1 ? 'y' : 'ies'} ` +
+      `may join an interrupt's lock to the interrupted task's: ${dependencyNames(r, blind)}`;
   } else if (blind.length) {
     j.caveats = ['recorded without irq flags: an interrupt\'s locks may have been counted on the interrupted task'];
   }
@@ -148,13 +158,15 @@ function commonGate(r: Replayer, c: CycleRecord): string | undefined {
  * destroy of an unused workqueue, sharing its class with a live one by name).
  */
 function neverExecutedWorkqueue(r: Replayer, c: CycleRecord): string | undefined {
-  for (const e of c.edges) {
-    const to = r.graph.to[e];
-    if (!isWorkqueueMap(r.classes.name(to))) continue;
-    const insts = r.wqEdgeInstances.get(e);
-    if (insts && [...insts].every((i) => !r.workqueues.executedWqInstances.has(i))) return r.classes.displayName(to);
-  }
+  for (const e of c.edges) if (idleWorkqueueEdge(r, e)) return r.classes.displayName(r.graph.to[e]);
   return undefined;
+}
+
+/** The dependency goes into a `(wq_completion)` class and was recorded only on instances that never ran a work item. */
+export function idleWorkqueueEdge(r: Replayer, e: number): boolean {
+  if (!isWorkqueueMap(r.classes.name(r.graph.to[e]))) return false;
+  const insts = r.wqEdgeInstances.get(e);
+  return !!insts && [...insts].every((i) => !r.workqueues.executedWqInstances.has(i));
 }
 
 export function judgeRecursion(r: Replayer, inputs: InputInfo[], rc: RecursionCandidate): Finding | undefined {
@@ -185,7 +197,7 @@ export function judgeRecursion(r: Replayer, inputs: InputInfo[], rc: RecursionCa
   } else if (rc.uncertain) {
     f.verdict = 'unverified';
     f.reason = 'the first acquisition was recorded while held-lock state was unknown (its release may have been lost)';
-  } else if (rc.next.noContext) {
+  } else if (rc.next.noContext && !r.classes.heldAcrossSwitch[rc.cls]) {
     f.verdict = 'unverified';
     f.reason = 'recorded without irq flags: the second acquisition may be an interrupt on the holder\'s CPU (a different context)';
   } else if (undetermined) {

@@ -11,7 +11,21 @@ export interface DecodeStats {
   lines: number;
   /** Events of other tracepoints (sched, irq, ...) skipped cheaply. */
   otherEvents: number;
+  /** Earliest and latest timestamp (ns) of those other events: the time window covers every event. */
+  otherFirstNs: number;
+  otherLastNs: number;
   headerLines: number;
+}
+
+/**
+ * Counts one event of another tracepoint at `tsNs` (NaN when the line had no
+ * timestamp); `inWindow` false for an event of another buffer instance.
+ */
+export function countOther(stats: DecodeStats, tsNs: number, inWindow = true): void {
+  stats.otherEvents++;
+  if (!inWindow) return;
+  if (tsNs < stats.otherFirstNs) stats.otherFirstNs = tsNs;
+  if (tsNs > stats.otherLastNs) stats.otherLastNs = tsNs;
 }
 
 export interface DecodedFrame {
@@ -21,11 +35,13 @@ export interface DecodedFrame {
 }
 
 export function emptyStats(): DecodeStats {
-  return { lines: 0, otherEvents: 0, headerLines: 0 };
+  return { lines: 0, otherEvents: 0, otherFirstNs: Infinity, otherLastNs: -Infinity, headerLines: 0 };
 }
 
 export function addStats(a: DecodeStats, b: DecodeStats): void {
   a.lines += b.lines;
   a.otherEvents += b.otherEvents;
+  if (b.otherFirstNs < a.otherFirstNs) a.otherFirstNs = b.otherFirstNs;
+  if (b.otherLastNs > a.otherLastNs) a.otherLastNs = b.otherLastNs;
   a.headerLines += b.headerLines;
 }

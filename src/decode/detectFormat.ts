@@ -57,7 +57,9 @@ export function detectFormat(head: Uint8Array): Detection | undefined {
     else if (PERF_SCRIPT.test(l)) perf++;
   }
   if (tcmd > 0 && tcmd >= ftrace) return { format: 'trace-cmd-report', instanceMode: true, firstInstance };
-  if (ftrace > 0 || tcmdLat > 0) return { format: ftrace >= tcmdLat ? 'ftrace' : 'trace-cmd-report' };
+  // `trace-cmd report` of a trace without instances prints ftrace's line layout after its `cpus=N` header.
+  const reportHeader = /^cpus=\d+/.test(lines[0] ?? '');
+  if (ftrace > 0 || tcmdLat > 0) return { format: ftrace >= tcmdLat && !reportHeader ? 'ftrace' : 'trace-cmd-report' };
   if (perf > 0) return { format: 'perf-script' };
   if (headerish > 0 && lines.every((l) => l.startsWith('#') || l.trim() === '' || /^cpus=/.test(l))) return { format: 'ftrace' };
   return undefined;

@@ -2,6 +2,13 @@
  * The vocabulary of warnings (robustness issue): each is counted, and the first
  * few locations are kept. Nothing is skipped without landing here.
  */
+/** What a capture without lock events lacks, and what to enable (include/trace/events/lock.h). */
+export const NO_LOCK_EVENTS =
+  'inputs with no lock events at all (lock_acquire/lock_release): lockdep was off or the lock events were not traced, so "findings: 0" says nothing ' +
+  'about them. Trace a kernel built with CONFIG_LOCKDEP (CONFIG_PROVE_LOCKING; it has the lock_acquire/lock_release tracepoints; ' +
+  'CONFIG_LOCK_STAT adds lock_contended/lock_acquired) with the lock events enabled: trace-cmd record -e lock, perf record -e \'lock:*\', ' +
+  'or echo 1 > /sys/kernel/tracing/events/lock/enable';
+
 export const WARNING_KINDS = [
   'unparsed-line',
   'unknown-event',
@@ -24,6 +31,8 @@ export const WARNING_KINDS = [
   'depth-limit',
   'cycle-limit',
   'stack-unpaired',
+  'graph-cannot-report',
+  'no-lock-events',
 ] as const;
 export type WarningKind = (typeof WARNING_KINDS)[number];
 
@@ -49,6 +58,8 @@ export const WARNING_TEXT: Record<WarningKind, string> = {
   'depth-limit': 'acquisitions past the replay\'s held-stack limit (chained to the deepest kept lock, not pushed; dependencies from them are lost)',
   'stack-unpaired': 'call stacks that could not be given to an event (no event of theirs waiting on their CPU, or user-space stacks)',
   'cycle-limit': 'closing dependencies whose search for their best-founded cycle stopped at its limit (a longer cycle through them may have a stronger verdict)',
+  'no-lock-events': NO_LOCK_EVENTS,
+  'graph-cannot-report': 'captures read from lockreplay/graph@1 files: they carry no irq-usage evidence and no recursions, so those finding kinds cannot come from them (replay the trace again to get a graph@2 file)',
 };
 
 export interface WarningLocation {

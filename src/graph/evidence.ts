@@ -4,6 +4,12 @@ export interface Evidence {
   input: number;
   /** Line number (text) or byte offset (binary). */
   pos: number;
+  /**
+   * The event's ordinal in its capture's replay (1-based): the recording
+   * order, which byte offsets do not give (a trace.dat's per-CPU streams are
+   * merged by time). Absent in graphs written before it was kept.
+   */
+  seq?: number;
   tsNs: number;
   cpu: number;
   pid: number;

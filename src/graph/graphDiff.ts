@@ -72,7 +72,7 @@ function sideOf(g: GraphFile): Side {
     }
   }
   const cycles = new Map<string, DiffCycle>();
-  for (const f of graphResult(importGraph(g)).findings) {
+  for (const f of graphResult(importGraph(g), g).findings) {
     if (f.kind !== 'circular-dependency') continue;
     const c = cycleOf(f);
     const key = findingKey(f);

@@ -1,9 +1,17 @@
 /**
- * The graph file (`lockreplay/graph@1`, docs/graph-schema.md): what lockdep
+ * The graph file (`lockreplay/graph@2`, docs/graph-schema.md): what lockdep
  * knows after one or more captures, as plain data keyed by class display
  * names, so captures from different boots and kernels can be merged and
  * compared. Instance addresses and class IDs never appear as keys: they mean
  * nothing outside their boot.
+ *
+ * It carries what every finding kind needs, so a graph is judged as its
+ * traces are (graph/importGraph): dependencies with their evidence and gate
+ * candidates (circular-dependency), per-class usage bits with the evidence
+ * that first set each one (inconsistent-irq-state, irq-safe-unsafe), and the
+ * same-instance re-acquisitions (recursive-locking). These types are also the
+ * in-memory form other stages build from (graph/graphFromReplay) or ingest
+ * (a store).
  *
  * Written one record per line (classes and dependencies sorted by name), so
  * the same graph always gives the same bytes and a large file can be read
@@ -12,7 +20,12 @@
 
 import type { EvidenceOut } from '../analysis/findings.ts';
 
-export const GRAPH_SCHEMA = 'lockreplay/graph@1';
+export const GRAPH_SCHEMA = 'lockreplay/graph@2';
+/** Still read: it lacks usage evidence and recursions (see GraphCapture.cannotReport). */
+export const GRAPH_SCHEMA_V1 = 'lockreplay/graph@1';
+
+/** Finding kinds a capture recorded in a lockreplay/graph@1 file cannot support. */
+export const V1_CANNOT_REPORT = ['recursive-locking', 'inconsistent-irq-state', 'irq-safe-unsafe'] as const;
 
 export interface GraphCaptureInput {
   name: string;
@@ -24,6 +37,14 @@ export interface GraphCapture {
   name: string;
   kernel?: string;
   inputs: GraphCaptureInput[];
+  /** `--wq-model shared` (pre-5.1 per-name workqueue classes); absent for the default per-instance model. */
+  wqModel?: 'shared';
+  /**
+   * Finding kinds this capture's record cannot support (it came from a
+   * lockreplay/graph@1 file, which carried no usage evidence and no
+   * recursions); absent when it supports every kind. Reported, never silent.
+   */
+  cannotReport?: string[];
 }
 
 export interface GraphClass {
@@ -32,18 +53,48 @@ export interface GraphClass {
   /** irq usage bits (analysis/irqUsage Usage), and the same as lockdep's usage strings. */
   usageBits: number;
   usage: string[];
+  /**
+   * Where each usage bit was first set, keyed by its usage string (mark_lock()
+   * evidence: the "{IN-HARDIRQ-W} state was registered at" lines). Every bit of
+   * `usageBits` has one, except in captures read from graph@1 files.
+   */
+  usageFirst?: Partial<Record<string, GraphEvidence>>;
   /** Ever acquired for write / for read (decides S vs R for plain `read`). */
   written: boolean;
   read: boolean;
   /** lock_contended/lock_acquired seen: a real lock, not a lockdep_map (decides S vs R for a task-context `read`); written only when true. */
   lockStat?: boolean;
+  /** Seen held across a context switch or migration in a trace without irq flags: a sleeping lock (analysis/verdicts mayJoinInterrupt). */
+  heldAcrossSwitch?: boolean;
 }
 
-/** A replay's evidence (analysis/findings EvidenceOut) plus the capture it came from. */
+/** A replay's evidence (analysis/findings EvidenceOut, `inferred` included) plus the capture it came from. */
 export interface GraphEvidence extends EvidenceOut {
   capture: string;
+  /** Event ordinal in the capture's replay (recording order; graph/evidence Evidence.seq). */
+  seq?: number;
   /** Recorded without an irq flags column. */
   noContext?: boolean;
+}
+
+/**
+ * A same-class re-acquisition of one lock instance by the context holding it
+ * (check_deadlock(); replay/replayer RecursionCandidate), judged when the
+ * graph is: read after read may be allowed, depending on the whole graph's
+ * read kinds. Raw read kinds as in `combos`: 0 write, 1 read in task
+ * context, 2 read in irq context or with BH off.
+ */
+export interface GraphRecursion {
+  class: string;
+  prevRead: number;
+  nextRead: number;
+  /** The held entry was uncertain (its release may have been lost). */
+  uncertain?: boolean;
+  /** An interrupt took the instance its interrupted context holds. */
+  crossContext?: boolean;
+  /** The first acquisition (the held one) and the second. */
+  held: GraphEvidence;
+  again: GraphEvidence;
 }
 
 export interface GraphGate {
@@ -63,10 +114,19 @@ export interface GraphDependency {
   kinds: string[];
   first: GraphEvidence;
   firstClean?: GraphEvidence;
-  /** Lock instances held at every observation (gate candidates), same boot only. */
+  /**
+   * Lock instances held at every observation (gate candidates). Instances
+   * mean something within one boot only, so a dependency seen in more than
+   * one capture has none.
+   */
   gates: GraphGate[];
   /** Captures in which the dependency was seen, sorted. */
   captures: string[];
+  /**
+   * `--wq-model shared` only: a dependency into a `(wq_completion)` class
+   * recorded only on workqueue instances that never executed a work item.
+   */
+  idleWorkqueue?: boolean;
 }
 
 export interface GraphHeader {
@@ -77,6 +137,7 @@ export interface GraphHeader {
 export interface GraphFile extends GraphHeader {
   classes: GraphClass[];
   dependencies: GraphDependency[];
+  recursions: GraphRecursion[];
 }
 
 /** Code-unit order: the same everywhere, whatever the locale. */
@@ -98,6 +159,7 @@ function evidenceJson(e: GraphEvidence): unknown {
   const o: Record<string, unknown> = { capture: e.capture, input: e.input };
   if (e.line !== undefined) o.line = e.line;
   if (e.byte !== undefined) o.byte = e.byte;
+  if (e.seq !== undefined) o.seq = e.seq;
   o.ts = e.ts;
   o.cpu = e.cpu;
   o.pid = e.pid;
@@ -107,42 +169,69 @@ function evidenceJson(e: GraphEvidence): unknown {
   if (e.heldOmitted) o.heldOmitted = e.heldOmitted;
   if (e.uncertain) o.uncertain = true;
   if (e.noContext) o.noContext = true;
+  if (e.inferred !== undefined) o.inferred = e.inferred;
   if (e.stack) o.stack = e.stack;
   if (e.heldStack) o.heldStack = e.heldStack;
   return o;
+}
+
+/** Recursions sorted by class, read kinds, flags, then where the second acquisition was. */
+export function compareRecursions(a: GraphRecursion, b: GraphRecursion): number {
+  return compareNames(a.class, b.class) || a.prevRead - b.prevRead || a.nextRead - b.nextRead ||
+    Number(!!a.uncertain) - Number(!!b.uncertain) || Number(!!a.crossContext) - Number(!!b.crossContext);
+}
+
+/** One line per record, joined into the JSON array of `key`. */
+function records(out: string[], key: string, items: unknown[], last: boolean): void {
+  out.push(`"${key}":[`);
+  items.forEach((o, i) => out.push(JSON.stringify(o) + (i < items.length - 1 ? ',' : '')));
+  out.push(last ? `]}` : `],`);
 }
 
 export function serializeGraph(g: GraphFile): string {
   const out: string[] = [];
   out.push(`{"schema":${JSON.stringify(GRAPH_SCHEMA)},`);
   const caps = [...g.captures].sort((a, b) => compareNames(a.name, b.name));
-  out.push(`"captures":[`);
-  caps.forEach((c, i) => {
+  records(out, 'captures', caps.map((c) => {
     const o: Record<string, unknown> = { name: c.name };
     if (c.kernel !== undefined) o.kernel = c.kernel;
     o.inputs = c.inputs.map((x) => ({ name: x.name, positions: x.positions }));
-    out.push(JSON.stringify(o) + (i < caps.length - 1 ? ',' : ''));
-  });
-  out.push(`],`);
+    if (c.wqModel) o.wqModel = c.wqModel;
+    if (c.cannotReport?.length) o.cannotReport = [...c.cannotReport].sort(compareNames);
+    return o;
+  }), false);
   const classes = [...g.classes].sort((a, b) => compareNames(a.name, b.name));
-  out.push(`"classes":[`);
-  classes.forEach((c, i) => {
-    const o = { name: c.name, usageBits: c.usageBits, usage: c.usage, written: c.written, read: c.read, ...(c.lockStat ? { lockStat: true } : {}) };
-    out.push(JSON.stringify(o) + (i < classes.length - 1 ? ',' : ''));
-  });
-  out.push(`],`);
+  records(out, 'classes', classes.map((c) => {
+    const o: Record<string, unknown> = { name: c.name, usageBits: c.usageBits, usage: c.usage };
+    const firsts = c.usage.filter((u) => c.usageFirst?.[u]);
+    if (firsts.length) o.usageFirst = Object.fromEntries(firsts.map((u) => [u, evidenceJson(c.usageFirst![u]!)]));
+    o.written = c.written;
+    o.read = c.read;
+    if (c.lockStat) o.lockStat = true;
+    if (c.heldAcrossSwitch) o.heldAcrossSwitch = true;
+    return o;
+  }), false);
   const deps = [...g.dependencies].sort(compareDependencies);
-  out.push(`"dependencies":[`);
-  deps.forEach((d, i) => {
+  records(out, 'dependencies', deps.map((d) => {
     const o: Record<string, unknown> = {
       from: d.from, to: d.to, count: d.count, clean: d.clean, combos: d.combos, kinds: d.kinds,
       first: evidenceJson(d.first),
     };
     if (d.firstClean) o.firstClean = evidenceJson(d.firstClean);
-    o.gates = [...d.gates].sort((a, b) => compareNames(a.class, b.class) || compareNames(a.instance, b.instance)).map((x) => ({ class: x.class, instance: x.instance }));
+    // Held-stack order, outermost first, as the replay keeps them: the gate a finding names is the first one.
+    o.gates = d.gates.map((x) => ({ class: x.class, instance: x.instance }));
     o.captures = d.captures;
-    out.push(JSON.stringify(o) + (i < deps.length - 1 ? ',' : ''));
-  });
-  out.push(`]}`);
+    if (d.idleWorkqueue) o.idleWorkqueue = true;
+    return o;
+  }), false);
+  const recs = [...g.recursions].sort(compareRecursions);
+  records(out, 'recursions', recs.map((r) => {
+    const o: Record<string, unknown> = { class: r.class, prevRead: r.prevRead, nextRead: r.nextRead };
+    if (r.uncertain) o.uncertain = true;
+    if (r.crossContext) o.crossContext = true;
+    o.held = evidenceJson(r.held);
+    o.again = evidenceJson(r.again);
+    return o;
+  }), true);
   return out.join('\n') + '\n';
 }

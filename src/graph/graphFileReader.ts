@@ -1,8 +1,12 @@
 /**
- * Reads a graph file as a stream (stream-json tokens): each capture, class
- * and dependency is assembled and handed over on its own, so a union built
- * from many large files holds only the union, never a whole input. Every
- * record is checked; a malformed one is an InputError naming its JSON path.
+ * Reads a graph file as a stream (stream-json tokens): each capture, class,
+ * dependency and recursion is assembled and handed over on its own, so a
+ * union built from many large files holds only the union, never a whole
+ * input. Every record is checked; a malformed one is an InputError naming its
+ * JSON path. lockreplay/graph@1 files are read too: their captures are marked
+ * with the finding kinds they cannot support (GraphCapture.cannotReport), and
+ * the gate candidates of dependencies seen in several of their captures
+ * (intersected across boots by the old merge) are dropped.
  */
 import { Readable } from 'node:stream';
 import { parser } from 'stream-json';
@@ -11,13 +15,21 @@ import { openInput, type OpenedInput } from '../io/openInput.ts';
 import { InputError } from '../model/inputError.ts';
 import { detectFormat } from '../decode/detectFormat.ts';
 import { MAX_STACK_FRAMES } from './evidence.ts';
-import { GRAPH_SCHEMA, type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphGate } from './graphFile.ts';
+import {
+  GRAPH_SCHEMA, GRAPH_SCHEMA_V1, V1_CANNOT_REPORT, compareNames,
+  type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphGate, type GraphRecursion,
+} from './graphFile.ts';
+import { USAGE_NAMES } from '../analysis/irqUsage.ts';
 
 export interface GraphSink {
   capture(c: GraphCapture): void;
   cls(c: GraphClass): void;
   dependency(d: GraphDependency): void;
+  recursion(r: GraphRecursion): void;
 }
+
+const SCHEMAS: unknown[] = [GRAPH_SCHEMA, GRAPH_SCHEMA_V1];
+const RECORD_KEYS = ['captures', 'classes', 'dependencies', 'recursions'];
 
 type Token = { name: string; value?: unknown };
 
@@ -39,16 +51,25 @@ export async function readGraphInput(input: OpenedInput, sink: GraphSink): Promi
   const fail = (detail: string): never => {
     throw new InputError(name, undefined, detail);
   };
+  // Records before the "schema" key (valid JSON, never written so) wait until it is known.
+  const pending: (() => void)[] = [];
+  const hand = (topKey: string | null, v: unknown, where: string) => {
+    const deliver = () => {
+      const v1 = schema === GRAPH_SCHEMA_V1;
+      if (topKey === 'captures') sink.capture(checkCapture(v, where, fail, v1));
+      else if (topKey === 'classes') sink.cls(checkClass(v, where, fail));
+      else if (topKey === 'dependencies') sink.dependency(checkDependency(v, where, fail, v1));
+      else sink.recursion(checkRecursion(v, where, fail));
+    };
+    if (schema === undefined) pending.push(deliver);
+    else deliver();
+  };
   try {
     for await (const tok of tokens as AsyncIterable<Token>) {
       if (asm) {
         asm.consume(tok as never);
         if (asm.done) {
-          const v = asm.current;
-          const where = `${topKey}[${index++}]`;
-          if (topKey === 'captures') sink.capture(checkCapture(v, where, fail));
-          else if (topKey === 'classes') sink.cls(checkClass(v, where, fail));
-          else sink.dependency(checkDependency(v, where, fail));
+          hand(topKey, asm.current, `${topKey}[${index++}]`);
           asm = null;
         }
         continue;
@@ -56,7 +77,7 @@ export async function readGraphInput(input: OpenedInput, sink: GraphSink): Promi
       switch (tok.name) {
         case 'startObject':
         case 'startArray':
-          if (depth === 2 && (topKey === 'captures' || topKey === 'classes' || topKey === 'dependencies')) {
+          if (depth === 2 && RECORD_KEYS.includes(topKey!)) {
             asm = new Assembler();
             asm.consume(tok as never);
             continue;
@@ -79,15 +100,16 @@ export async function readGraphInput(input: OpenedInput, sink: GraphSink): Promi
         default:
           if (depth === 2 && /Value$/.test(tok.name)) fail(`${topKey}: records must be objects`);
       }
-      if (depth === 1 && topKey === 'schema' && schema !== undefined && schema !== GRAPH_SCHEMA) {
-        fail(`unsupported graph schema ${JSON.stringify(schema)} (this lockreplay reads ${GRAPH_SCHEMA})`);
+      if (depth === 1 && topKey === 'schema' && schema !== undefined) {
+        if (!SCHEMAS.includes(schema)) fail(`unsupported graph schema ${JSON.stringify(schema)} (this lockreplay reads ${GRAPH_SCHEMA} and ${GRAPH_SCHEMA_V1})`);
+        for (const deliver of pending.splice(0)) deliver();
       }
     }
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(name, undefined, `malformed graph file: ${(e as Error).message}`);
   }
-  if (schema !== GRAPH_SCHEMA) fail(`missing or unsupported "schema" (expected ${GRAPH_SCHEMA})`);
+  if (!SCHEMAS.includes(schema)) fail(`missing or unsupported "schema" (expected ${GRAPH_SCHEMA})`);
 }
 
 type Fail = (detail: string) => never;
@@ -112,10 +134,17 @@ function strings(o: Record<string, unknown>, k: string, where: string, fail: Fai
   return v as string[];
 }
 
-function checkCapture(v: unknown, where: string, fail: Fail): GraphCapture {
+function checkCapture(v: unknown, where: string, fail: Fail, v1: boolean): GraphCapture {
   const o = obj(v, where, fail);
   const c: GraphCapture = { name: str(o, 'name', where, fail), inputs: [] };
   if (o.kernel !== undefined) c.kernel = str(o, 'kernel', where, fail);
+  if (o.wqModel !== undefined) {
+    if (o.wqModel !== 'shared') fail(`${where}.wqModel: expected "shared"`);
+    c.wqModel = 'shared';
+  }
+  const cannot = new Set(o.cannotReport === undefined ? [] : strings(o, 'cannotReport', where, fail));
+  if (v1) for (const k of V1_CANNOT_REPORT) cannot.add(k);
+  if (cannot.size) c.cannotReport = [...cannot].sort(compareNames);
   const inputs = o.inputs;
   if (!Array.isArray(inputs)) fail(`${where}.inputs: expected an array`);
   (inputs as unknown[]).forEach((x, i) => {
@@ -131,10 +160,21 @@ function checkClass(v: unknown, where: string, fail: Fail): GraphClass {
   const o = obj(v, where, fail);
   const usageBits = o.usageBits === undefined ? 0 : int(o, 'usageBits', where, fail);
   if (usageBits > 0xff) fail(`${where}.usageBits: more than 8 bits`);
-  return {
+  const c: GraphClass = {
     name: str(o, 'name', where, fail), usageBits, usage: o.usage === undefined ? [] : strings(o, 'usage', where, fail),
     written: o.written === true, read: o.read === true, ...(o.lockStat === true ? { lockStat: true } : {}),
   };
+  if (o.heldAcrossSwitch === true) c.heldAcrossSwitch = true;
+  if (o.usageFirst !== undefined) {
+    const u = obj(o.usageFirst, `${where}.usageFirst`, fail);
+    c.usageFirst = {};
+    for (const k of Object.keys(u)) {
+      const bit = USAGE_NAMES.indexOf(k);
+      if (bit < 0 || !(usageBits & (1 << bit))) fail(`${where}.usageFirst: ${JSON.stringify(k)} is not one of the class's usage bits`);
+      c.usageFirst[k] = checkEvidence(u[k], `${where}.usageFirst[${JSON.stringify(k)}]`, fail);
+    }
+  }
+  return c;
 }
 
 function checkEvidence(v: unknown, where: string, fail: Fail): GraphEvidence {
@@ -148,9 +188,11 @@ function checkEvidence(v: unknown, where: string, fail: Fail): GraphEvidence {
   if (o.line !== undefined) e.line = int(o, 'line', where, fail);
   else if (o.byte !== undefined) e.byte = int(o, 'byte', where, fail);
   else fail(`${where}: needs "line" or "byte"`);
+  if (o.seq !== undefined) e.seq = int(o, 'seq', where, fail);
   if (o.heldOmitted !== undefined) e.heldOmitted = int(o, 'heldOmitted', where, fail);
   if (o.uncertain === true) e.uncertain = true;
   if (o.noContext === true) e.noContext = true;
+  if (o.inferred !== undefined) e.inferred = str(o, 'inferred', where, fail);
   for (const k of ['stack', 'heldStack'] as const) {
     if (o[k] === undefined) continue;
     const frames = strings(o, k, where, fail);
@@ -161,7 +203,7 @@ function checkEvidence(v: unknown, where: string, fail: Fail): GraphEvidence {
   return e;
 }
 
-function checkDependency(v: unknown, where: string, fail: Fail): GraphDependency {
+function checkDependency(v: unknown, where: string, fail: Fail, v1: boolean): GraphDependency {
   const o = obj(v, where, fail);
   const combos = int(o, 'combos', where, fail);
   if (combos === 0 || combos > 0x1ff) fail(`${where}.combos: expected a 9-bit mask with at least one bit`);
@@ -179,6 +221,26 @@ function checkDependency(v: unknown, where: string, fail: Fail): GraphDependency
   };
   if (d.count < 1 || d.clean > d.count) fail(`${where}: count must be >= 1 and clean <= count`);
   if (o.firstClean !== undefined) d.firstClean = checkEvidence(o.firstClean, `${where}.firstClean`, fail);
-  if (!d.captures.includes(d.first.capture)) d.captures = [...d.captures, d.first.capture].sort();
+  if (!d.captures.includes(d.first.capture)) d.captures = [...d.captures, d.first.capture].sort(compareNames);
+  // graph@1 merges intersected gate addresses across boots: an instance means nothing outside its boot.
+  if (v1 && d.captures.length > 1) d.gates = [];
+  if (o.idleWorkqueue === true) d.idleWorkqueue = true;
   return d;
+}
+
+function readKind(o: Record<string, unknown>, k: string, where: string, fail: Fail): number {
+  const n = int(o, k, where, fail);
+  if (n > 2) fail(`${where}.${k}: expected 0 (write), 1 (read) or 2 (read in irq context)`);
+  return n;
+}
+
+function checkRecursion(v: unknown, where: string, fail: Fail): GraphRecursion {
+  const o = obj(v, where, fail);
+  const r: GraphRecursion = {
+    class: str(o, 'class', where, fail), prevRead: readKind(o, 'prevRead', where, fail), nextRead: readKind(o, 'nextRead', where, fail),
+    held: checkEvidence(o.held, `${where}.held`, fail), again: checkEvidence(o.again, `${where}.again`, fail),
+  };
+  if (o.uncertain === true) r.uncertain = true;
+  if (o.crossContext === true) r.crossContext = true;
+  return r;
 }

@@ -1,7 +1,8 @@
 /**
- * A finished replay as a graph file: every class and dependency with names
- * resolved, evidence tagged with the capture it came from. Instance addresses
- * survive only inside gate candidates (they are compared within one boot).
+ * A finished replay as a graph file: every class (with the evidence that first
+ * set each usage bit), dependency and recursion with names resolved, evidence
+ * tagged with the capture it came from. Instance addresses survive only inside
+ * gate candidates (they are compared within one boot).
  */
 import type { Replayer } from '../replay/replayer.ts';
 import type { Evidence } from './evidence.ts';
@@ -11,7 +12,9 @@ import { USAGE_NAMES } from '../analysis/irqUsage.ts';
 import { READ_KIND_LETTER, dependencyKinds } from '../analysis/readInterpretation.ts';
 import {
   GRAPH_SCHEMA, compareNames, type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphFile, type GraphGate,
+  type GraphRecursion,
 } from './graphFile.ts';
+import { idleWorkqueueEdge } from '../analysis/verdicts.ts';
 
 export function usageStrings(bits: number): string[] {
   const out: string[] = [];
@@ -27,6 +30,13 @@ export function usageStrings(bits: number): string[] {
 export function graphFromReplay(
   r: Replayer, inputs: InputInfo[], captures: GraphCapture[], captureOf: (input: number) => { capture: string; input: string },
 ): GraphFile {
+  const evidence = (ev: Evidence): GraphEvidence => {
+    const src = captureOf(ev.input);
+    const o: GraphEvidence = { capture: src.capture, ...evidenceOut(r, inputs, ev), input: src.input };
+    if (ev.seq !== undefined) o.seq = ev.seq;
+    if (ev.noContext) o.noContext = true;
+    return o;
+  };
   const classes: GraphClass[] = [];
   const names: string[] = [];
   const seenClass = new Set<string>();
@@ -37,15 +47,19 @@ export function graphFromReplay(
     if (seenClass.has(name)) continue;
     seenClass.add(name);
     const bits = r.usage.usage(c);
-    classes.push({ name, usageBits: bits, usage: usageStrings(bits), written: !!r.classes.everWritten[c], read: !!r.classes.everRead[c], ...(r.classes.lockStat[c] ? { lockStat: true } : {}) });
+    const cls: GraphClass = { name, usageBits: bits, usage: usageStrings(bits), written: !!r.classes.everWritten[c], read: !!r.classes.everRead[c] };
+    if (r.classes.lockStat[c]) cls.lockStat = true;
+    if (r.classes.heldAcrossSwitch[c]) cls.heldAcrossSwitch = true;
+    if (bits) {
+      cls.usageFirst = {};
+      for (let b = 0; b < USAGE_NAMES.length; b++) {
+        const ev = r.usage.firstSet.get(c * 8 + b);
+        if (bits & (1 << b) && ev) cls.usageFirst[USAGE_NAMES[b]] = evidence(ev);
+      }
+    }
+    classes.push(cls);
   }
   const g = r.graph;
-  const evidence = (ev: Evidence): GraphEvidence => {
-    const src = captureOf(ev.input);
-    const o: GraphEvidence = { capture: src.capture, ...evidenceOut(r, inputs, ev), input: src.input };
-    if (ev.noContext) o.noContext = true;
-    return o;
-  };
   const deps: GraphDependency[] = [];
   for (let e = 0; e < g.size; e++) {
     const gates: GraphGate[] = [];
@@ -59,10 +73,27 @@ export function graphFromReplay(
       first, gates, captures: [],
     };
     if (fc) d.firstClean = fc === g.first[e] ? first : evidence(fc);
+    if (idleWorkqueue(r, e)) d.idleWorkqueue = true;
     const caps = new Set<string>([first.capture]);
     if (d.firstClean) caps.add(d.firstClean.capture);
     d.captures = [...caps].sort(compareNames);
     deps.push(d);
   }
-  return { schema: GRAPH_SCHEMA, captures, classes, dependencies: deps };
+  const recursions: GraphRecursion[] = r.recursions.map((rc) => {
+    const o: GraphRecursion = { class: names[rc.cls], prevRead: rc.prevRaw, nextRead: rc.nextRaw, held: evidence(rc.prev), again: evidence(rc.next) };
+    if (rc.uncertain) o.uncertain = true;
+    if (rc.crossContext) o.crossContext = true;
+    return o;
+  });
+  return { schema: GRAPH_SCHEMA, captures, classes, dependencies: deps, recursions };
+}
+
+/**
+ * Under `--wq-model shared`: a dependency into a `(wq_completion)` class
+ * recorded only on workqueue instances that never executed a work item
+ * (analysis/verdicts' "workqueue never used" rule, settled here because
+ * instances mean nothing outside their boot).
+ */
+function idleWorkqueue(r: Replayer, e: number): boolean {
+  return r.opts.wqModel === 'shared' && idleWorkqueueEdge(r, e);
 }

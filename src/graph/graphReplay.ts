@@ -1,17 +1,21 @@
 /**
- * Replay where graphs are involved: `replay --save-graph`, and `replay` over a
- * mix of traces and graph files. Traces are replayed as one capture (as
- * `replay` always does); graph files are streamed into a union with that
- * capture's graph; the report is then the union's, judged by the same code.
- * The trace part is pipeline/runReplay's replayTraces(), so its report is the plain replay's.
+ * Replay where graphs are involved: `replay` of several captures, `replay
+ * --save-graph`, `replay` over a mix of traces and graph files, `merge` and
+ * `export`. Several trace inputs are several captures (separate boots) unless
+ * the user says they are pieces of one (`--one-capture`): each capture is
+ * replayed on its own (its addresses, pids, held stacks and buffer starts
+ * stay its own) into a graph, graph files are streamed in beside them, and
+ * the union is judged by the same code as a replay (graph/importGraph), so
+ * `replay a b` and `merge a b` give the same findings.
  */
 import { statSync, writeFileSync } from 'node:fs';
 import { openInput } from '../io/openInput.ts';
 import { detectFormat } from '../decode/detectFormat.ts';
-import type { ReplayResult } from '../report/result.ts';
+import type { ReplayResult, ReplayStats, WarningOut } from '../report/result.ts';
 import { DEFAULT_RUN_OPTIONS, replayTraces, type RunOptions } from '../pipeline/runReplay.ts';
-import type { Finding } from '../analysis/findings.ts';
-import { finishFindings } from '../analysis/trustOrder.ts';
+import { DEFAULT_REPLAY_OPTIONS } from '../replay/replayer.ts';
+import { InputError } from '../model/inputError.ts';
+import { FIRST_LOCATIONS, WARNING_KINDS } from '../decode/warnings.ts';
 import { GRAPH_SCHEMA, dependencyKey, serializeGraph, type GraphCapture, type GraphEvidence, type GraphFile } from './graphFile.ts';
 import { readProcLockdep, type LockdepGraph } from '../decode/lockdep/procLockdep.ts';
 import { graphFromReplay } from './graphFromReplay.ts';
@@ -31,6 +35,19 @@ export interface GraphReplayOutcome {
   graph: GraphFile;
 }
 
+/** A capture's replay: its report (stats, warnings, findings), its graph, and the chain-cache figures behind the stats. */
+interface CaptureRun extends GraphReplayOutcome {
+  chainLookups: number;
+  chainHits: number;
+}
+
+/** The inputs of one command: graph files, and traces grouped into captures. */
+export interface CaptureSources {
+  /** Trace paths per capture, in command-line order. */
+  captures: string[][];
+  graphs: string[];
+}
+
 /** True when the file at `path` is a graph file (never for stdin: it cannot be read twice). */
 export async function isGraphInput(path: string): Promise<boolean> {
   // Sniffing a pipe or FIFO would consume the start of its data: only regular files can be graph files.
@@ -43,18 +60,110 @@ export async function isGraphInput(path: string): Promise<boolean> {
   return isGraph;
 }
 
+/** Graph files apart; each trace its own capture, or all traces one capture (`oneCapture`: pieces of one recording). */
+export async function captureSources(inputs: string[], oneCapture: boolean): Promise<CaptureSources> {
+  const traces: string[] = [], graphs: string[] = [];
+  for (const p of inputs) ((await isGraphInput(p)) ? graphs : traces).push(p);
+  return { captures: oneCapture ? (traces.length ? [traces] : []) : traces.map((t) => [t]), graphs };
+}
+
 /** Replays the trace inputs as one capture and returns the report and the capture's graph. */
-export async function replayCapture(opts: RunOptions, meta: CaptureMeta): Promise<GraphReplayOutcome> {
+export async function replayCapture(opts: RunOptions, meta: CaptureMeta): Promise<CaptureRun> {
   const { result, replayer, inputs } = await replayTraces(opts);
   const capture: GraphCapture = { name: meta.name ?? inputs.map((i) => i.name).join(' + '), inputs: inputs.map((i) => ({ name: i.name, positions: i.positions })) };
   if (meta.kernel !== undefined) capture.kernel = meta.kernel;
+  if (opts.replay.wqModel === 'shared') capture.wqModel = 'shared';
   const graph = graphFromReplay(replayer, inputs, [capture], (i) => ({ capture: capture.name, input: inputs[i]?.name ?? '(end of capture)' }));
-  return { result, graph };
+  return { result, graph, chainLookups: replayer.counters.chainLookups, chainHits: replayer.counters.chainHits };
 }
 
 /**
- * Streams graph files (and the graph of an in-memory capture, if any) into one
- * union and judges it. Input order does not matter: the union is the same.
+ * The captures replayed one by one and the graph files streamed in, as one
+ * union judged by the graph code. One capture and no graph file is that
+ * capture's own replay (its report is the plain replay's).
+ */
+export async function judgeCaptures(src: CaptureSources, opts: RunOptions, meta: CaptureMeta): Promise<GraphReplayOutcome> {
+  if (src.captures.length > 1 && meta.name !== undefined) {
+    throw new InputError('--capture', undefined, `names one capture, but the ${src.captures.length} trace inputs are ${src.captures.length} captures (add --one-capture if they are pieces of one recording)`);
+  }
+  if (src.captures.length === 1 && !src.graphs.length) return replayCapture({ ...opts, inputs: src.captures[0] }, meta);
+  const u = new GraphUnion();
+  const runs: CaptureRun[] = [];
+  for (const c of src.captures) {
+    const run = await replayCapture({ ...opts, inputs: c }, { ...meta, name: src.captures.length === 1 ? meta.name : undefined });
+    foldGraph(u, run.graph, c.join(', '));
+    // The union keeps what is needed; each capture's own graph can go.
+    runs.push({ ...run, graph: { ...run.graph, classes: [], dependencies: [], recursions: [] } });
+  }
+  for (const p of src.graphs) {
+    const input = await openInput(p);
+    u.source = input.name;
+    await readGraphInput(input, u);
+  }
+  const out = judgeUnion(u, opts.replay);
+  withCaptureRuns(out.result, runs);
+  return out;
+}
+
+/** The union's input list, counters and warnings completed with what each replayed capture saw. */
+function withCaptureRuns(result: ReplayResult, runs: CaptureRun[]): void {
+  if (!runs.length) return;
+  const byName = new Map(result.inputs.map((inp, i) => [inp.name, i]));
+  const warnings: WarningOut[][] = [result.warnings];
+  let lookups = 0, hits = 0;
+  for (const run of runs) {
+    const capture = run.graph.captures[0].name;
+    const rename = (name: string) => citeInput(capture, name);
+    for (const inp of run.result.inputs) {
+      const at = byName.get(rename(inp.name));
+      if (at !== undefined) result.inputs[at] = { ...inp, name: rename(inp.name), notes: [...(inp.notes ?? []), ...(result.inputs[at].notes ?? [])] };
+    }
+    // The union judges the findings again: its own cycle-limit and suppression warnings replace the capture's.
+    warnings.push(run.result.warnings.filter((w) => w.kind !== 'cycle-limit' && w.kind !== 'unmatched-suppression')
+      .map((w) => ({ ...w, first: w.first.map((l) => ({ ...l, input: rename(l.input) })) })));
+    result.capacity.push(...run.result.capacity.map((c) => ({ ...c, input: rename(c.input) })));
+    addStats(result.stats, run.result.stats);
+    lookups += run.chainLookups;
+    hits += run.chainHits;
+  }
+  result.stats.chainCacheHitRate = lookups ? Math.round((hits / lookups) * 10000) / 10000 : 0;
+  result.warnings = mergeWarnings(warnings);
+}
+
+/** Event counters add up; classes and dependencies stay the union's. */
+function addStats(a: ReplayStats, b: ReplayStats): void {
+  const sum: (keyof ReplayStats)[] = [
+    'lines', 'events', 'lockEvents', 'acquires', 'releases', 'workqueueEvents', 'skipped', 'otherEvents', 'lostEvents',
+    'lostMarkers', 'bufferStarts', 'unheldReleases', 'heldAtEnd', 'nmiEvents', 'chains', 'contexts', 'workItemsExecuted',
+  ];
+  for (const k of sum) (a[k] as number) += b[k] as number;
+  a.maxDepth = Math.max(a.maxDepth, b.maxDepth);
+}
+
+/** Warnings of several reports as one list: counts add, first locations in report order. */
+function mergeWarnings(lists: WarningOut[][]): WarningOut[] {
+  const by = new Map<string, WarningOut>();
+  for (const list of lists) {
+    for (const w of list) {
+      const have = by.get(w.kind);
+      if (!have) by.set(w.kind, { ...w, first: [...w.first] });
+      else {
+        have.count += w.count;
+        for (const l of w.first) if (have.first.length < FIRST_LOCATIONS || w.kind === 'graph-cannot-report') have.first.push(l);
+      }
+    }
+  }
+  const order = (k: string) => {
+    const i = (WARNING_KINDS as readonly string[]).indexOf(k);
+    return i < 0 ? WARNING_KINDS.length : i;
+  };
+  return [...by.values()].sort((a, b) => order(a.kind) - order(b.kind));
+}
+
+/**
+ * Streams graph files (and in-memory graphs, if any) into one union and
+ * judges it (a store reading a graph file as one capture). Input order does
+ * not matter: the union is the same.
  */
 export async function unionOf(graphPaths: string[], ...captured: (GraphFile | undefined)[]): Promise<GraphReplayOutcome> {
   const u = new GraphUnion();
@@ -64,10 +173,17 @@ export async function unionOf(graphPaths: string[], ...captured: (GraphFile | un
     u.source = input.name;
     await readGraphInput(input, u);
   }
+  return judgeUnion(u, DEFAULT_REPLAY_OPTIONS);
+}
+
+/** The union judged by the replay's code, every finding kind, with each dependency's captures. */
+function judgeUnion(u: GraphUnion, opts: RunOptions['replay']): GraphReplayOutcome {
   const graph = u.toGraph();
-  const imp = importGraph(graph);
+  // Class rules were applied when each capture was replayed (the graph has the resulting names); the
+  // workqueue model still matters to the judgement, and the suppressions are applied by graphResult.
+  const imp = importGraph(graph, { ...DEFAULT_REPLAY_OPTIONS, wqModel: opts.wqModel });
   fillKinds(graph, imp);
-  const result = graphResult(imp);
+  const result = graphResult(imp, graph, opts.rules);
   annotateProvenance(result, graph);
   attachGraph(result, graph);
   return { result, graph };
@@ -85,59 +201,28 @@ export function annotateProvenance(result: ReplayResult, graph: GraphFile): void
   }
 }
 
-/** `replay` with graph files among its inputs and/or --save-graph. */
-export async function replayWithGraphs(opts: RunOptions, meta: CaptureMeta): Promise<GraphReplayOutcome> {
-  const traces: string[] = [], graphs: string[] = [];
-  for (const p of opts.inputs) ((await isGraphInput(p)) ? graphs : traces).push(p);
-  const captured = traces.length ? await replayCapture({ ...opts, inputs: traces }, meta) : undefined;
-  if (!graphs.length && captured) return captured;
-  const union = await unionOf(graphs, captured?.graph);
-  if (captured) keepTraceOnlyFindings(union.result, captured);
-  return union;
-}
-
-/**
- * Recursive locking and inconsistent irq state need the acquisitions, which
- * graph files do not carry: when traces are replayed beside graph files, the
- * traces' own findings of those kinds are kept, their evidence renamed to the
- * union's inputs (`capture: input`).
- */
-function keepTraceOnlyFindings(result: ReplayResult, captured: GraphReplayOutcome): void {
-  const capture = captured.graph.captures[0];
-  const rename = (name: string) => citeInput(capture.name, name);
-  const indexOf = new Map(result.inputs.map((inp, i) => [inp.name, i]));
-  for (const f of captured.result.findings) {
-    if (f.kind === 'circular-dependency') continue;
-    const copy: Finding = JSON.parse(JSON.stringify(f));
-    delete copy.lockdepWouldReportFirst;
-    for (const e of copy.evidence ?? []) e.at.input = rename(e.at.input);
-    for (const d of copy.dependencies) {
-      d.first.input = rename(d.first.input);
-      if (d.firstClean) d.firstClean.input = rename(d.firstClean.input);
-    }
-    const inp = captured.result.inputs[f.at.input];
-    copy.at = { input: inp ? indexOf.get(rename(inp.name)) ?? result.inputs.length : result.inputs.length, pos: f.at.pos };
-    result.findings.push(copy);
-  }
-  result.findings = finishFindings(result.findings);
+/** `replay`/`export` with graph files among the inputs, several captures, and/or --save-graph. */
+export async function replayWithGraphs(opts: RunOptions, meta: CaptureMeta & { oneCapture?: boolean }): Promise<GraphReplayOutcome> {
+  return judgeCaptures(await captureSources(opts.inputs, !!meta.oneCapture), opts, meta);
 }
 
 export function emptyGraph(): GraphFile {
-  return { schema: GRAPH_SCHEMA, captures: [], classes: [], dependencies: [] };
+  return { schema: GRAPH_SCHEMA, captures: [], classes: [], dependencies: [], recursions: [] };
 }
 
 /**
- * The `replay` command's entry when graphs may be involved: without graph
- * inputs and without --save-graph it is exactly `plain` (runReplay).
+ * The `replay` command's entry: one capture without graph files and without
+ * --save-graph is exactly `plain` (runReplay); anything else goes through the
+ * union of captures.
  */
 export async function replayMaybeGraphs(
-  opts: RunOptions, g: { saveGraph?: string; capture?: string; kernel?: string; format?: string }, plain: (o: RunOptions) => Promise<ReplayResult>,
+  opts: RunOptions, g: { saveGraph?: string; capture?: string; kernel?: string; format?: string; oneCapture?: boolean },
+  plain: (o: RunOptions) => Promise<ReplayResult>,
 ): Promise<ReplayResult> {
-  let anyGraph = false;
-  for (const p of opts.inputs) if (await isGraphInput(p)) anyGraph = true;
+  const src = await captureSources(opts.inputs, !!g.oneCapture);
   // The html report draws each cycle's neighbourhood: it needs the graph.
-  if (!anyGraph && g.saveGraph === undefined && g.format !== 'html') return plain(opts);
-  const out = await replayWithGraphs(opts, { name: g.capture, kernel: g.kernel });
+  if (!src.graphs.length && src.captures.length <= 1 && g.saveGraph === undefined && g.format !== 'html') return plain(opts);
+  const out = await judgeCaptures(src, opts, { name: g.capture, kernel: g.kernel });
   if (g.saveGraph !== undefined) writeFileSync(g.saveGraph, serializeGraph(out.graph));
   attachGraph(out.result, out.graph);
   return out.result;
@@ -179,6 +264,6 @@ export function graphOfProcLockdep(name: string, lg: LockdepGraph): GraphFile {
     deps.set(dependencyKey(d.from, d.to), { from: d.from, to: d.to, count: 1, clean: 1, combos: 1, kinds: ['E->E'], first: ev, firstClean: ev, gates: [], captures: [name] });
   }
   const u = new GraphUnion();
-  foldGraph(u, { schema: GRAPH_SCHEMA, captures: [{ name, inputs: [{ name, positions: 'line' }] }], classes: [...classes.values()], dependencies: [...deps.values()] }, name);
+  foldGraph(u, { schema: GRAPH_SCHEMA, captures: [{ name, inputs: [{ name, positions: 'line' }] }], classes: [...classes.values()], dependencies: [...deps.values()], recursions: [] }, name);
   return u.toGraph();
 }

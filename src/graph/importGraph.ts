@@ -1,32 +1,39 @@
 /**
  * A graph (one capture's or a union's) loaded into a fresh Replayer, so its
  * findings come from the very code that judges a replay (buildResult ->
- * analysis/verdicts judgeCycle). Classes are created under their display
- * names (one static class per name: '#N' and '/N' stay part of the name),
- * dependencies are added in evidence order (capture, input, position; then
- * names) so the cycle-closing dependency is the one recorded last, as in a
- * replay. Each (capture, input) pair becomes one report input, so every
- * evidence line cites the capture it came from.
+ * analysis/verdicts, completeAnalysis). Classes are created under their
+ * display names (one static class per name: '#N' and '/N' stay part of the
+ * name), dependencies are added in recording order (capture, then the event
+ * ordinal `seq`; then names) so the cycle-closing dependency is the one
+ * recorded last, as in a replay. Each (capture, input) pair becomes one
+ * report input, so every evidence line cites the capture it came from.
  *
- * Not carried by graph files, so never judged on a union: recursive locking
- * and inconsistent irq state (they need the acquisitions themselves) and the
- * shared-workqueue-model rule (it needs workqueue instances).
+ * Usage bits are set through IrqUsage.mark() in the order their first
+ * evidence was recorded, so inconsistent irq state is found as the replay
+ * found it (and across captures: one class's usages in two boots); the
+ * recursions are judged with the union's read kinds; gate instances are
+ * qualified by their capture (an address is one lock within one boot only).
+ * Captures read from graph@1 files have no usage evidence and no recursions:
+ * their usage bits are left out of the analysis, and the report says which
+ * finding kinds they cannot support (graphResult()).
  */
-import { addSyzbotTitles } from '../analysis/syzbotTitle.ts';
 import { GlobalStrings } from '../model/globalStrings.ts';
 import { DEFAULT_REPLAY_OPTIONS, Replayer, type ReplayOptions } from '../replay/replayer.ts';
 import type { Evidence } from './evidence.ts';
 import { ContextKind } from '../replay/contexts.ts';
-import { Warnings } from '../decode/warnings.ts';
+import { WARNING_TEXT, Warnings } from '../decode/warnings.ts';
 import { emptyStats } from '../decode/decoder.ts';
 import { buildResult, type ReplayResult } from '../report/result.ts';
+import { completeAnalysis } from '../analysis/completeAnalysis.ts';
+import { USAGE_NAMES } from '../analysis/irqUsage.ts';
+import type { Rules } from '../analysis/rules.ts';
 import type { InputSummary } from '../pipeline/runReplay.ts';
 import { READ_KIND_LETTER, dependencyKinds } from '../analysis/readInterpretation.ts';
 import {
   compareDependencies, compareNames, type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphFile,
+  type GraphRecursion,
 } from './graphFile.ts';
 import { compareEvidence } from './mergeGraphs.ts';
-import { finishFindings } from '../analysis/trustOrder.ts';
 
 export interface ImportedGraph {
   replayer: Replayer;
@@ -51,6 +58,8 @@ export class GraphImporter {
   readonly inputs: InputSummary[] = [];
   private readonly inputIndex = new Map<string, number>();
   private readonly classIds = new Map<string, number>();
+  /** Usage bits with their first evidence, waiting for markUsage(). */
+  private readonly marks: { cls: number; bit: number; ev: GraphEvidence }[] = [];
 
   constructor(opts: ReplayOptions = DEFAULT_REPLAY_OPTIONS) {
     this.replayer = new Replayer(this.strings, opts);
@@ -79,15 +88,51 @@ export class GraphImporter {
     return c;
   }
 
-  /** A class's usage and read/write marks, OR-ed into what is known of it. */
-  addClass(c: GraphClass): number {
+  /**
+   * A class's read/write and sleeping-lock marks, OR-ed into what is known of
+   * it. Its usage bits are OR-ed in as well, unless `usageFromEvidence`: then
+   * only the bits with a first evidence count, set later by markUsage() in
+   * recording order (what the irq findings need).
+   */
+  addClass(c: GraphClass, usageFromEvidence = false): number {
     const r = this.replayer, id = this.classOf(c.name);
     r.classes.everWritten[id] = !!r.classes.everWritten[id] || c.written;
     r.classes.everRead[id] = !!r.classes.everRead[id] || c.read;
     if (c.lockStat) r.classes.lockStat[id] = true;
-    while (r.usage.bits.length <= id) r.usage.bits.push(0);
-    r.usage.bits[id] |= c.usageBits;
+    r.classes.heldAcrossSwitch[id] = !!r.classes.heldAcrossSwitch[id] || !!c.heldAcrossSwitch;
+    if (!usageFromEvidence) {
+      while (r.usage.bits.length <= id) r.usage.bits.push(0);
+      r.usage.bits[id] |= c.usageBits;
+      return id;
+    }
+    for (let bit = 0; bit < USAGE_NAMES.length; bit++) {
+      const ev = c.usageFirst?.[USAGE_NAMES[bit]];
+      if (ev && c.usageBits & (1 << bit)) this.marks.push({ cls: id, bit, ev });
+    }
     return id;
+  }
+
+  /** The queued usage bits through IrqUsage.mark() in recording order; the bits one event set are marked together, as the replay did. */
+  markUsage(): void {
+    const marks = this.marks.sort((a, b) => this.compareRecording(a.ev, b.ev) || a.cls - b.cls || a.bit - b.bit);
+    for (let k = 0; k < marks.length; ) {
+      const m = marks[k];
+      let bits = 0, j = k;
+      for (; j < marks.length && marks[j].cls === m.cls && this.compareRecording(marks[j].ev, m.ev) === 0; j++) bits |= 1 << marks[j].bit;
+      this.replayer.usage.mark(m.cls, bits, this.evidence(m.ev));
+      k = j;
+    }
+    marks.length = 0;
+  }
+
+  /**
+   * Recording order: by capture, then by event ordinal within the capture
+   * (byte offsets of a trace.dat are not in time order); graph@1 evidence has
+   * no ordinal: inputs in replay order, then position.
+   */
+  compareRecording(a: GraphEvidence, b: GraphEvidence): number {
+    return compareNames(a.capture, b.capture) || (a.seq !== undefined && b.seq !== undefined ? a.seq - b.seq : 0) ||
+      this.inputOf(a) - this.inputOf(b) || (a.line ?? a.byte ?? 0) - (b.line ?? b.byte ?? 0);
   }
 
   private inputOf(e: GraphEvidence): number {
@@ -108,6 +153,7 @@ export class GraphImporter {
       input: this.inputOf(e), pos: e.line ?? e.byte ?? 0, tsNs: parseTs(e.ts), cpu: e.cpu, pid: e.pid, comm: this.strings.intern(e.comm),
       ctx: contextOf(r, e.context, e.pid), held: e.held.map((n) => this.classOf(n)), uncertain: !!e.uncertain,
     };
+    if (e.seq !== undefined) ev.seq = e.seq;
     if (e.heldOmitted) ev.heldOmitted = e.heldOmitted;
     if (e.noContext) ev.noContext = true;
     if (e.inferred) ev.inferred = e.inferred;
@@ -126,11 +172,12 @@ export class GraphImporter {
 
   /** Records the dependency as if observed now (so the cycle check runs) and returns its ID. */
   addDependency(d: GraphDependency): number {
-    const graph = this.replayer.graph;
+    const r = this.replayer, graph = r.graph;
     const from = this.classOf(d.from), to = this.classOf(d.to);
     const first = this.evidence(d.first);
     const gates: number[] = [];
-    for (const x of d.gates) gates.push(this.classOf(x.class), this.strings.intern(x.instance));
+    // An instance is one lock within its own boot only (graph/mergeGraphs keeps the gates of one capture only).
+    for (const x of d.gates) gates.push(this.classOf(x.class), this.strings.intern(`${d.captures[0]}\u0000${x.instance}`));
     const lowest = 31 - Math.clz32(d.combos & -d.combos);
     const e = graph.observe(from, to, lowest, false);
     graph.setEvidence(e, first);
@@ -139,27 +186,46 @@ export class GraphImporter {
     graph.combos[e] = d.combos;
     graph.firstClean[e] = d.firstClean ? (compareEvidence(d.firstClean, d.first) === 0 ? first : this.evidence(d.firstClean)) : undefined;
     graph.gates[e] = gates.length ? gates : null;
+    // Settled at the end of its capture (graph/graphFromReplay): recorded only on instances no work item ran on.
+    if (d.idleWorkqueue) r.wqEdgeInstances.set(e, new Set([-1]));
     return e;
+  }
+
+  /** A same-instance re-acquisition, judged with the graph's read kinds when the result is built. */
+  addRecursion(rc: GraphRecursion): void {
+    this.replayer.recursions.push({
+      cls: this.classOf(rc.class), prevRaw: rc.prevRead, nextRaw: rc.nextRead, uncertain: !!rc.uncertain, crossContext: !!rc.crossContext,
+      prev: this.evidence(rc.held), next: this.evidence(rc.again),
+    });
   }
 }
 
 export function importGraph(g: GraphFile, opts: ReplayOptions = DEFAULT_REPLAY_OPTIONS): ImportedGraph {
-  const imp = new GraphImporter(opts);
+  // The "workqueue never used" rule applies where a capture was replayed with per-name workqueue classes.
+  const wqModel = g.captures.some((c) => c.wqModel === 'shared') ? 'shared' : opts.wqModel;
+  const imp = new GraphImporter({ ...opts, wqModel });
   for (const c of [...g.captures].sort((a, b) => compareNames(a.name, b.name))) imp.addCapture(c);
-  for (const c of g.classes) imp.addClass(c);
-  // Evidence order, so the dependency that closes a cycle is the one seen last.
+  for (const c of g.classes) imp.addClass(c, true);
+  imp.markUsage();
+  for (const rc of [...g.recursions].sort((a, b) => imp.compareRecording(a.again, b.again))) imp.addRecursion(rc);
+  // Recording order, so the dependency that closes a cycle is the one seen last.
   const order = g.dependencies.map((_, i) => i);
-  order.sort((a, b) => compareEvidence(g.dependencies[a].first, g.dependencies[b].first) || compareDependencies(g.dependencies[a], g.dependencies[b]));
+  order.sort((a, b) => imp.compareRecording(g.dependencies[a].first, g.dependencies[b].first) || compareDependencies(g.dependencies[a], g.dependencies[b]));
   const edgeOf: number[] = new Array(g.dependencies.length).fill(-1);
   for (const i of order) edgeOf[i] = imp.addDependency(g.dependencies[i]);
   return { replayer: imp.replayer, inputs: imp.inputs, edgeOf };
 }
 
-/** The union's findings, judged as a replay's are. */
-export function graphResult(imp: ImportedGraph): ReplayResult {
-  const result = buildResult(imp.replayer, imp.inputs, emptyStats(), new Warnings());
-  addSyzbotTitles(result.findings);
-  result.findings = finishFindings(result.findings);
+/** The union's findings, judged as a replay's are (every kind), with the kinds some captures cannot support said. */
+export function graphResult(imp: ImportedGraph, g: GraphFile, rules?: Rules): ReplayResult {
+  const result = completeAnalysis(buildResult(imp.replayer, imp.inputs, emptyStats(), new Warnings()), imp.replayer, rules);
+  const lacking = g.captures.filter((c) => c.cannotReport?.length);
+  if (lacking.length) {
+    result.warnings.push({
+      kind: 'graph-cannot-report', count: lacking.length, text: WARNING_TEXT['graph-cannot-report'],
+      first: lacking.map((c) => ({ input: c.name, detail: `cannot report ${c.cannotReport!.join(', ')}` })),
+    });
+  }
   return result;
 }
 

@@ -8,7 +8,7 @@ import { openInput } from '../io/openInput.ts';
 import { GlobalStrings, LocalRemap } from '../model/globalStrings.ts';
 import { InputError } from '../model/inputError.ts';
 import { DECODERS, type DecodeContext } from '../decode/registry.ts';
-import { Warnings } from '../decode/warnings.ts';
+import { FIRST_LOCATIONS, WARNING_TEXT, Warnings } from '../decode/warnings.ts';
 import { addStats, emptyStats, type DecodeStats } from '../decode/decoder.ts';
 import { detectFormat, FORMATS_TRIED } from '../decode/detectFormat.ts';
 import { DEFAULT_REPLAY_OPTIONS, Replayer, type ReplayOptions } from '../replay/replayer.ts';
@@ -58,6 +58,8 @@ export interface InputSummary extends InputInfo {
   window?: TimeWindowOut;
   /** What a reader of the report must know about this input (e.g. time window). */
   notes?: string[];
+  /** Lock events replayed from this input (only while the run is being built; not in the report). */
+  lockEvents?: number;
 }
 
 /** A finished replay: the report, and the replay state behind it for commands that need more (graphs, comparisons). */
@@ -94,6 +96,14 @@ export async function replayTraces(opts: RunOptions): Promise<ReplayRun> {
   replayer.finish();
   warnings.merge(replayer.warnings.serialize());
   const result = completeAnalysis(buildResult(replayer, inputs, stats, warnings), replayer, opts.replay.rules);
+  const lockless = inputs.filter((inp) => inp.lockEvents === 0);
+  if (lockless.length) {
+    result.warnings.push({
+      kind: 'no-lock-events', count: lockless.length, text: WARNING_TEXT['no-lock-events'],
+      first: lockless.slice(0, FIRST_LOCATIONS).map((inp) => ({ input: inp.name, detail: 'no lock_acquire/lock_release events' })),
+    });
+  }
+  for (const inp of inputs) delete inp.lockEvents;
   if (prof && t) {
     prof.end('analysis+report', t);
     result.profile = prof.report(replayer.counters.chainLookups, replayer.counters.chainHits);
@@ -117,12 +127,14 @@ async function replayInput(
   };
   // Text captures with stacks show one in their first bytes: stacks are paired from the first event on, whatever the chunking.
   const text = detection.format !== 'trace-dat';
-  replayer.beginInput(index, text, text && stacksInHead(input.head));
+  replayer.beginInput(index, text, text && stacksInHead(input.head), detection.format === 'trace-cmd-report');
   // ftrace text goes through pipeline/parallelDecode (inline or on workers; it remaps strings itself).
   const ftrace = decode === decodeFtraceText;
   const frames = ftrace ? decodeFtraceFrames(ctx, strings, { profiler: prof, workerFile: opts.workerFile, recycleBatches: true }) : decode(ctx);
   const remap = ftrace ? undefined : new LocalRemap(strings);
   const window = new TimeWindow();
+  const c = replayer.counters;
+  const lockBefore = c.acquires + c.releases + c.contended + c.acquired;
   for await (const d of frames) {
     let t = prof?.start();
     remap?.apply(d.batch);
@@ -134,6 +146,7 @@ async function replayInput(
     }
     replayer.replay(d.batch);
     window.add(d.batch);
+    window.addRange(d.stats.otherFirstNs, d.stats.otherLastNs);
     if (prof && t) {
       prof.end('replay', t);
       prof.events += d.batch.length;
@@ -151,5 +164,9 @@ async function replayInput(
   const w = window.out();
   if (w) summary.window = w;
   if (ctx.summary.notes.length) summary.notes = ctx.summary.notes;
+  summary.lockEvents = c.acquires + c.releases + c.contended + c.acquired - lockBefore;
+  if (summary.lockEvents === 0) {
+    (summary.notes ??= []).push('no lock events: lockdep was off or the lock events were not traced (see the no-lock-events warning for what to enable)');
+  }
   return summary;
 }

@@ -5,8 +5,10 @@
  * pages; trace-cmd records only while it runs; the per-CPU streams start and
  * stop at different times), and a finding can only come from events inside
  * the window, so the input summary shows it, and says when the inputs of one
- * run differ. Loss markers carry no time of their own in the text formats and
- * are left out.
+ * run differ. Every event counts, the ones of other tracepoints (sched, irq,
+ * ...) too, which the decoders only count and time (DecodeStats
+ * otherFirstNs/otherLastNs). Loss markers carry no time of their own in the
+ * text formats and are left out.
  */
 import type { EventBatch } from '../model/batch.ts';
 import { EventKind } from '../model/eventKind.ts';
@@ -33,6 +35,12 @@ export class TimeWindow {
     }
     this.first = lo;
     this.last = hi;
+  }
+
+  /** Events the decoder only counted: their earliest and latest timestamps. */
+  addRange(firstNs: number, lastNs: number): void {
+    if (firstNs < this.first) this.first = firstNs;
+    if (lastNs > this.last) this.last = lastNs;
   }
 
   /** The window, or undefined when the input had no event. */

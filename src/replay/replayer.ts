@@ -124,7 +124,18 @@ export class Replayer implements LateStacks {
   };
   /** Buffer-started markers seen: before the last one, held state is unknown. */
   bufferStarts = 0;
+  /**
+   * Set while replaying an input whose per-CPU streams start without a marker
+   * (trace-cmd report text): the CPUs seen so far, so each later CPU's first
+   * event gets the buffer start trace.dat's streams get (decode/tracedat/cpuMerge).
+   */
+  private streamsSeen: Uint8Array | null = null;
+  private anyStream = false;
   private lastTs = new Float64Array(64).fill(-1);
+  /** Context of each CPU's latest event without irq flags (-1: none yet). */
+  private onCpu = new Int32Array(64).fill(-1);
+  /** Per context: when it was last seen switched out or migrated (ns; events without irq flags only). */
+  private readonly switchedAt: number[] = [];
   private hardCtx = new Int32Array(64).fill(-1);
   private softCtx = new Int32Array(64).fill(-1);
   /** The batch and row being replayed (for evidence, built lazily). */
@@ -145,11 +156,17 @@ export class Replayer implements LateStacks {
   }
 
   /**
-   * Input `input` begins: `lineNumbered` (text: its batches depend on the chunk size), and whether it
-   * records call stacks from its start (decode/stacksInHead.ts), so they are paired from its first event on.
+   * Input `input` begins: `lineNumbered` (text: its batches depend on the chunk size), whether it
+   * records call stacks from its start (decode/stacksInHead.ts), so they are paired from its first event on,
+   * and whether its per-CPU streams were merged by time with no marker where each starts
+   * (trace-cmd report text): then every CPU's first event but the input's first is a buffer start,
+   * as for trace.dat (decode/tracedat/cpuMerge, the kernel's test_cpu_buff_start()): that CPU's earlier
+   * events may have been overwritten, and with them releases of locks held elsewhere.
    */
-  beginInput(input: number, lineNumbered: boolean, stacksFromStart: boolean): void {
+  beginInput(input: number, lineNumbered: boolean, stacksFromStart: boolean, perCpuStreams: boolean): void {
     this.lineInput = lineNumbered;
+    this.streamsSeen = perCpuStreams ? new Uint8Array(64) : null;
+    this.anyStream = false;
     if (this.pairing.active) this.pairing.endInput();
     if (stacksFromStart) this.pairing.start(input);
   }
@@ -157,16 +174,16 @@ export class Replayer implements LateStacks {
   /** Replays one batch whose string columns are already global IDs. */
   replay(b: EventBatch): void {
     this.b = b;
-    if (b.stackRows || this.pairing.active) {
-      this.pairing.pair(b, this.lineInput);
-      // Stack rows are not events (EventKind.Stack): the switch below skips them, the count leaves them out.
-      if (b.stackRows) this.counters.events -= b.stackRows;
-    }
+    if (b.stackRows || this.pairing.active) this.pairing.pair(b, this.lineInput);
     const kind = b.kind;
     for (let i = 0; i < b.length; i++) {
       this.row = i;
-      this.counters.events++;
-      switch (kind[i]) {
+      const k = kind[i];
+      if (this.streamsSeen !== null) this.checkStreamStart(b.cpu[i]);
+      // Loss and buffer-start markers are not events of the traced kernel; stack rows (EventKind.Stack,
+      // StackFrame) belong to the event they were recorded for. The count is each event's ordinal (Evidence.seq).
+      if (k < EventKind.Lost || k === EventKind.Custom) this.counters.events++;
+      switch (k) {
         case EventKind.Acquire: this.onAcquire(); break;
         case EventKind.Release: this.onRelease(); break;
         case EventKind.Contended: this.counters.contended++; this.onContention(); break;
@@ -186,6 +203,19 @@ export class Replayer implements LateStacks {
     }
   }
 
+  private checkStreamStart(cpu: number): void {
+    let seen = this.streamsSeen!;
+    if (cpu >= seen.length) {
+      const grown = new Uint8Array(Math.max(cpu + 1, seen.length * 2));
+      grown.set(seen);
+      this.streamsSeen = seen = grown;
+    }
+    if (seen[cpu]) return;
+    seen[cpu] = 1;
+    if (this.anyStream) this.onBufferStarted();
+    this.anyStream = true;
+  }
+
   // ---------------------------------------------------------------- contexts
 
   /**
@@ -201,6 +231,7 @@ export class Replayer implements LateStacks {
     let ctx: number;
     if (irq & IrqBits.NoFlags) {
       ctx = pid === 0 ? this.contexts.id(ContextKind.Idle, cpu) : this.contexts.id(ContextKind.Task, pid);
+      if (this.streamsSeen !== null) this.noteCpuSwitch(cpu, ctx, b.tsNs[i]);
     } else if (irq & IrqBits.Hardirq) {
       if (!(irq & IrqBits.Softirq)) this.leaveFrame(this.softCtx, cpu);
       ctx = this.frame(this.hardCtx, cpu, ContextKind.Hardirq);
@@ -215,6 +246,46 @@ export class Replayer implements LateStacks {
     this.contexts.lastCpu[ctx] = cpu;
     this.contexts.lastComm[ctx] = b.comm[i];
     return ctx;
+  }
+
+  /**
+   * Without irq flags an interrupt's events carry the interrupted task's pid,
+   * so a lock taken in an interrupt looks taken by the task (trap 2). A lock
+   * held while its holder was switched out (another context's event on its
+   * CPU) or migrated (its next event on another CPU), and then released by
+   * it, was held in task context by a task that slept or was preempted: a
+   * spinlock holder can be neither (spin_lock() disables preemption; on
+   * PREEMPT_RT, where spinlocks sleep, interrupt handlers are threads), so
+   * the class is a sleeping lock (mutex_lock() and friends: might_sleep())
+   * and is never acquired in interrupt context. analysis/verdicts uses it to
+   * tell which dependencies recorded without flags cannot join an
+   * interrupt's lock to the task's. Only a hold seen released counts: an
+   * entry whose release was lost unseen would look held across anything.
+   * So it is done only on inputs whose losses are all marked and whose
+   * per-CPU streams are complete between markers (trace-cmd report text, see
+   * beginInput()); not on perf script, whose losses are silent without
+   * --show-lost-events (on the shared perf captures it proved spinlocks
+   * "sleeping" from stale entries).
+   */
+  private noteCpuSwitch(cpu: number, ctx: number, ts: number): void {
+    if (cpu >= this.onCpu.length) this.growCpuTables(cpu);
+    const prev = this.onCpu[cpu], sw = this.switchedAt;
+    while (sw.length < this.contexts.count) sw.push(-1);
+    if (prev !== ctx) {
+      // The previous context left this CPU (only if it was last seen here: it may run elsewhere now).
+      if (prev >= 0 && this.contexts.lastCpu[prev] === cpu) sw[prev] = ts;
+      this.onCpu[cpu] = ctx;
+    }
+    const last = this.contexts.lastCpu[ctx];
+    if (last >= 0 && last !== cpu) sw[ctx] = ts;
+  }
+
+  /** At the release of held entry k of `ctx` (events without irq flags): was it held across a switch? */
+  private checkHeldAcrossSwitch(ctx: number, st: HeldStack, k: number): void {
+    const at = this.switchedAt[ctx];
+    if (at !== undefined && at > st.ts[k] && !(st.flags[k] & (HeldFlags.Uncertain | HeldFlags.Unvalidated | HeldFlags.Recovered))) {
+      this.classes.heldAcrossSwitch[st.cls[k]] = true;
+    }
   }
 
   private frame(table: Int32Array, cpu: number, kind: ContextKind): number {
@@ -242,12 +313,15 @@ export class Replayer implements LateStacks {
     let n = this.hardCtx.length;
     while (n <= cpu) n *= 2;
     const hard = new Int32Array(n).fill(-1), soft = new Int32Array(n).fill(-1), ts = new Float64Array(n).fill(-1);
+    const on = new Int32Array(n).fill(-1);
     hard.set(this.hardCtx);
     soft.set(this.softCtx);
     ts.set(this.lastTs);
+    on.set(this.onCpu);
     this.hardCtx = hard;
     this.softCtx = soft;
     this.lastTs = ts;
+    this.onCpu = on;
   }
 
   private checkTimestamp(cpu: number, ts: number): void {
@@ -261,7 +335,7 @@ export class Replayer implements LateStacks {
     const b = this.b, i = this.row;
     const from = heldFrom(depth);
     const ev: Evidence = {
-      input: b.input, pos: b.pos[i], tsNs: b.tsNs[i], cpu: b.cpu[i], pid: b.pid[i], comm: b.comm[i], ctx: this.ctx,
+      input: b.input, pos: b.pos[i], seq: this.counters.events, tsNs: b.tsNs[i], cpu: b.cpu[i], pid: b.pid[i], comm: b.comm[i], ctx: this.ctx,
       held: this.snapshots.heldClasses(held, depth), uncertain,
       ...(b.irq[i] & IrqBits.NoFlags ? { noContext: true } : {}),
     };
@@ -558,6 +632,7 @@ export class Replayer implements LateStacks {
     ev.input = st.input[k];
     ev.pos = st.pos[k];
     ev.tsNs = st.ts[k];
+    delete ev.seq; // not this event's: the held entry's acquisition, whose ordinal the stack does not keep
     delete ev.stack;
     const stack = st.stack[k];
     if (stack) {
@@ -645,6 +720,7 @@ export class Replayer implements LateStacks {
     }
     if (st.flags[k] & HeldFlags.Recovered) this.lost.releasedLost(ctx, st.cls[k]);
     else this.lost.reset(ctx);
+    if (b.irq[i] & IrqBits.NoFlags && this.streamsSeen !== null) this.checkHeldAcrossSwitch(ctx, st, k);
     if (st.proof[k] >= 0) this.settleProofs(st, k);
     if (inst < this.maybeStale.length && this.maybeStale[inst]) k = this.dropStaleHolders(st, k, inst, nameId);
     if (k === st.depth - 1) {

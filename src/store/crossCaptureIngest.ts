@@ -88,6 +88,7 @@ function captureGraph(rec: CaptureRecord): GraphFile {
     captures: [{ name: rec.name, kernel: rec.kernel, inputs: [] }],
     classes: rec.classes.flatMap((c) => c.raw.map((name) => ({ name, usageBits: c.usageBits, usage: [], written: c.written, read: c.read }))),
     dependencies: rec.dependencies.flatMap((d) => d.raw),
+    recursions: [],
   };
 }
 
@@ -125,6 +126,7 @@ async function loadUnion(tx: SqlRunner, rec: CaptureRecord, except: number): Pro
     schema: GRAPH_SCHEMA, captures: [],
     classes: classes.map((c) => ({ name: c.name, usageBits: c.usage_bits, usage: [], written: !!c.ever_written, read: !!c.ever_read })),
     dependencies,
+    recursions: [],
   }, false);
   // Raw names standing for per-boot classes (x#2, numbered workqueues) make their class matched only within a capture.
   for (const a of await selectIn<{ raw_name: string }>(tx,

@@ -31,6 +31,7 @@ function graph(capture: string, deps: [string, string][]): GraphFile {
     dependencies: deps.map(([from, to]): GraphDependency => ({
       from, to, count: 1, clean: 1, combos: 1, kinds: ['E->E'], first: ev, firstClean: ev, gates: [], captures: [capture],
     })).sort((x, y) => (x.from < y.from ? -1 : x.from > y.from ? 1 : x.to < y.to ? -1 : x.to > y.to ? 1 : 0)),
+    recursions: [],
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Graph files (lockreplay/graph@1): written deterministically, read back by
+ * Graph files (lockreplay/graph@2): written deterministically, read back by
  * the streaming reader to the same bytes, names kept as data, bad files
  * refused with one line and exit 2, and a graph judged as its trace is.
  */
@@ -60,7 +60,7 @@ describe('graph file', () => {
     expect(readFileSync(join(dir, 'w2.json'), 'utf8')).toBe(g1);
     expect(await reread(join(dir, 'w1.json'))).toBe(g1);
     const parsed = JSON.parse(g1);
-    expect(parsed.schema).toBe('lockreplay/graph@1');
+    expect(parsed.schema).toBe('lockreplay/graph@2');
     expect(parsed.classes.map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(WEIRD));
     const names = parsed.classes.map((x: { name: string }) => x.name);
     expect([...names].sort()).toEqual(names);

@@ -19,7 +19,7 @@ export function smallGraph(capture: string, deps: DepSpec[], kernel = '6.1'): Gr
   });
   return {
     schema: GRAPH_SCHEMA, captures: [{ name: capture, kernel: kernel, inputs: [{ name: `${capture}.txt`, positions: 'line' }] }],
-    classes: [...names].map((name) => ({ name, usageBits: 0, usage: [], written: true, read: false })), dependencies,
+    classes: [...names].map((name) => ({ name, usageBits: 0, usage: [], written: true, read: false })), dependencies, recursions: [],
   };
 }
 

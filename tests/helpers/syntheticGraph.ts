@@ -62,6 +62,7 @@ export function syntheticGraph(seed: number, o: SyntheticOptions): GraphFile {
     schema: GRAPH_SCHEMA, captures: [capture],
     classes: ids.map((i) => ({ name: poolClass(i), usageBits: 0, usage: usageStrings(0), written: true, read: false })),
     dependencies: [...deps.values()],
+    recursions: [],
   };
 }
 

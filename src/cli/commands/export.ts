@@ -1,7 +1,8 @@
 /**
  * `lockreplay export --format dot [--cycles] <trace or graph...>`: the lock
- * graph for Graphviz. Inputs combine as in `replay` (traces as one capture,
- * graph files merged in), so cycles across captures can be drawn too.
+ * graph for Graphviz. Inputs combine as in `replay` (each trace its own
+ * capture unless --one-capture, graph files merged in), so cycles across
+ * captures can be drawn too.
  */
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
@@ -17,8 +18,9 @@ export function registerExport(program: Command): void {
     .addOption(new Option('--format <fmt>', 'export format').choices(['dot']).default('dot'))
     .option('--cycles', 'one cluster per cycle finding and the classes one dependency away, instead of the whole graph')
     .option('-o, --out <file>', 'write to a file')
-    .action(async (inputs: string[], o: { format: string; cycles?: boolean; out?: string }) => {
-      const { result, graph } = await replayWithGraphs({ ...DEFAULT_RUN_OPTIONS, inputs }, {});
+    .option('--one-capture', 'the trace inputs are consecutive pieces of one recording (default: each is its own capture)')
+    .action(async (inputs: string[], o: { format: string; cycles?: boolean; out?: string; oneCapture?: boolean }) => {
+      const { result, graph } = await replayWithGraphs({ ...DEFAULT_RUN_OPTIONS, inputs }, { oneCapture: !!o.oneCapture });
       const text = renderDot(graph, result.findings, { cycles: !!o.cycles });
       if (o.out) writeFileSync(o.out, text);
       else process.stdout.write(text);

@@ -8,8 +8,8 @@
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_RUN_OPTIONS } from '../../pipeline/runReplay.ts';
-import { serializeGraph, type GraphFile } from '../../graph/graphFile.ts';
-import { isGraphInput, replayCapture, unionOf } from '../../graph/graphReplay.ts';
+import { serializeGraph } from '../../graph/graphFile.ts';
+import { captureSources, judgeCaptures } from '../../graph/graphReplay.ts';
 import { emitReport, exitCodeOf } from '../output.ts';
 import { selectFindings } from '../../report/selection.ts';
 import { addTriageOptions, filtersOf, type TriageOptions } from '../triageOptions.ts';
@@ -18,18 +18,13 @@ export function registerMerge(program: Command): void {
   const cmd = program
     .command('merge')
     .description('merge graph files (or traces, each one capture) into one graph and report the union\'s lock-order problems')
-    .argument('<graph...>', 'graph files (lockreplay/graph@1) or traces')
+    .argument('<graph...>', 'graph files (lockreplay/graph@2 or @1) or traces')
     .requiredOption('-o, --out <file>', 'write the merged graph here')
     .addOption(new Option('--format <fmt>', 'report format').choices(['text', 'json', 'html']).default('text'));
   addTriageOptions(cmd)
     .action(async (paths: string[], o: TriageOptions & { out: string; format: string }) => {
-      const graphs: string[] = [];
-      const captured: GraphFile[] = [];
-      for (const p of paths) {
-        if (await isGraphInput(p)) graphs.push(p);
-        else captured.push((await replayCapture({ ...DEFAULT_RUN_OPTIONS, inputs: [p] }, {})).graph);
-      }
-      const { result, graph } = await unionOf(graphs, ...captured);
+      // The same semantics as `replay` of several inputs: each trace is its own capture.
+      const { result, graph } = await judgeCaptures(await captureSources(paths, false), { ...DEFAULT_RUN_OPTIONS, inputs: paths }, {});
       writeFileSync(o.out, serializeGraph(graph));
       emitReport(selectFindings(result, filtersOf(o)), o.format, undefined, { full: o.full });
       process.exitCode = exitCodeOf(result, false);

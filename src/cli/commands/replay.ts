@@ -25,11 +25,12 @@ export function registerReplay(program: Command): void {
   .option('--workers <n>', 'threads in all: the main thread replays, N-1 decode (1 = single-threaded; default: the number of cores)', parseWorkers, availableParallelism())
   .option('--profile', 'time each pipeline stage; print to stderr and add "profile" to the JSON report')
   .option('--no-progress', 'never show the progress line (it is shown only when stderr is a terminal and CI is unset)')
-  .option('--save-graph <file>', 'also write the dependency graph (lockreplay/graph@1, docs/graph-schema.md); inputs may be graph files too')
-  .option('--capture <name>', 'capture name recorded in the graph (default: the trace names)')
+  .option('--one-capture', 'the trace inputs are consecutive pieces of one recording (e.g. a split trace_pipe log), replayed as one; by default each input is its own capture (boot)')
+  .option('--save-graph <file>', 'also write the dependency graph (lockreplay/graph@2, docs/graph-schema.md); inputs may be graph files too')
+  .option('--capture <name>', 'capture name recorded in the graph (default: the trace names; one capture only)')
   .option('--kernel <version>', 'kernel version recorded in the graph');
   addTriageOptions(cmd)
-  .action(async (traces: string[], o: TriageOptions & { format: string; out?: string; strict?: boolean; instance?: string; kallsyms?: string; wqModel: 'dynamic' | 'shared'; chunkSize?: number; rules?: string; workers: number; profile?: boolean; progress: boolean; saveGraph?: string; capture?: string; kernel?: string }) => {
+  .action(async (traces: string[], o: TriageOptions & { format: string; out?: string; strict?: boolean; instance?: string; kallsyms?: string; wqModel: 'dynamic' | 'shared'; chunkSize?: number; rules?: string; workers: number; profile?: boolean; progress: boolean; saveGraph?: string; capture?: string; kernel?: string; oneCapture?: boolean }) => {
     const result = await replayMaybeGraphs({
       ...DEFAULT_RUN_OPTIONS,
       inputs: traces,

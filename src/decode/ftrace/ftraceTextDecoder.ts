@@ -14,7 +14,7 @@ import { BatchBuilder } from '../../model/batch.ts';
 import { ByteInterner } from '../../model/byteInterner.ts';
 import { EventKind, IrqBits, LockFlags, StackFlags } from '../../model/eventKind.ts';
 import { Warnings } from '../warnings.ts';
-import { emptyStats, type DecodedFrame } from '../decoder.ts';
+import { countOther, emptyStats, type DecodedFrame } from '../decoder.ts';
 import { eventKindOf, parseBody } from '../eventBodies.ts';
 import { isCutOffLastLine } from '../cutOffLine.ts';
 import { NameByAddress } from '../../model/nameByAddress.ts';
@@ -364,7 +364,7 @@ export class FtraceTextDecoder {
       kind = eventKindOf(b, ns, ne);
       if (kind < 0) {
         if (this.custom !== undefined) return -1;
-        stats.otherEvents++;
+        countOther(stats, ts, this.instanceBytes === undefined || this.instanceOk(b, f));
         return e + 1;
       }
     }
@@ -498,7 +498,7 @@ export class FtraceTextDecoder {
     let kind = eventKindOf(buf, f.nameStart, f.nameEnd);
     if (kind < 0 && this.custom !== undefined && isCustom(this.custom, buf, f.nameStart, f.nameEnd)) kind = EventKind.Custom;
     if (kind < 0) {
-      stats.otherEvents++;
+      countOther(stats, f.tsNs, this.instanceOk(buf, f));
       return;
     }
     if (!this.instanceOk(buf, f)) {

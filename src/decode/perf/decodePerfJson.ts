@@ -13,7 +13,7 @@ import { ByteInterner } from '../../model/byteInterner.ts';
 import { EventKind } from '../../model/eventKind.ts';
 import { InputError } from '../../model/inputError.ts';
 import { Warnings } from '../warnings.ts';
-import { emptyStats, type DecodedFrame } from '../decoder.ts';
+import { countOther, emptyStats, type DecodedFrame } from '../decoder.ts';
 import type { DecodeContext } from '../registry.ts';
 import { fillSample, hasTracepointFields, kindOfSample, type PerfJsonSample } from './perfJsonSample.ts';
 
@@ -65,7 +65,7 @@ export async function* decodePerfJson(ctx: DecodeContext): AsyncGenerator<Decode
         throw new InputError(name, undefined, `perf JSON sample ${n} has tracepoint fields but no "event" name: lock_release, lock_contended and lock_acquired cannot be told apart; replay \`perf script\` text instead`);
       }
       if (kind < 0) {
-        stats.otherEvents++;
+        countOther(stats, typeof s.timestamp === 'number' ? s.timestamp : NaN);
         continue;
       }
       const problem = fillSample(s, kind, n, out, strings);

@@ -9,7 +9,7 @@ import { BatchBuilder } from '../../model/batch.ts';
 import { ByteInterner } from '../../model/byteInterner.ts';
 import { EventKind, IrqBits } from '../../model/eventKind.ts';
 import { Warnings } from '../warnings.ts';
-import { emptyStats, type DecodedFrame, type DecodeStats } from '../decoder.ts';
+import { countOther, emptyStats, type DecodedFrame, type DecodeStats } from '../decoder.ts';
 import { eventKindOf, parseBody } from '../eventBodies.ts';
 import { ascii, equalsRange } from '../ftrace/bytes.ts';
 import { isCutOffLastLine } from '../cutOffLine.ts';
@@ -108,7 +108,7 @@ export class PerfScriptDecoder {
     const ours = equalsRange(buf, f.eventStart, sysEnd, SYS_LOCK) || equalsRange(buf, f.eventStart, sysEnd, SYS_WORKQUEUE);
     const kind = ours ? eventKindOf(buf, f.nameStart, f.eventEnd) : -1;
     if (kind < 0) {
-      stats.otherEvents++;
+      countOther(stats, f.tsNs);
       return;
     }
     const i = out.push(kind, f.tsNs, f.cpu, f.tid, IrqBits.NoFlags, line);

@@ -226,7 +226,6 @@ export class PerfDataDecoder {
       throw new InputError(this.file.name, { byte: offset }, `corrupt perf.data: tracing data runs to byte ${pre.cursor.pos}, past its ${size}-byte section`);
     }
     const layouts = new EventLayouts(sections.formats);
-    if (layouts.missing.length) this.warnings.add('unknown-event', this.input, offset, `formats without the expected fields: ${layouts.missing.join(', ')}`);
     const syms = this.kallsyms ?? sections.kallsyms;
     this.records = new RecordDecoder(layouts, pre.little, this.strings, new Kallsyms(syms), undefined);
   }

@@ -47,8 +47,12 @@ export class EventLayouts {
   typeSize = 2;
   flagsCommonOff = 2;
   pidOff = 4;
-  /** Events we want that the file has no usable format for. */
-  readonly missing: string[] = [];
+  /**
+   * Events we want whose format in this file lacks a field the replay needs,
+   * by event ID ("system:name"): a record of one is warned about where it
+   * is, never at the start of a file that may hold none.
+   */
+  readonly unusable = new Map<number, string>();
 
   constructor(formats: EventFormat[]) {
     let commonSet = false;
@@ -58,7 +62,7 @@ export class EventLayouts {
       const kind = want[2], id = f.id, F = f.fields;
       const ct = F.get('common_type'), cf = F.get('common_flags'), cp = F.get('common_pid');
       if (!ct || !cf || !cp) {
-        this.missing.push(`${f.system}:${f.name}`);
+        this.unusable.set(id, `${f.system}:${f.name}`);
         continue;
       }
       if (!commonSet) {
@@ -100,12 +104,14 @@ export class EventLayouts {
         if (b) this.bufOff[id] = b.offset;
       } else {
         ok = ptr(F.get('work'), this.addrOff, this.addrSize);
-        // activate_work has a function only from 6.x on; the others always
-        if (!ptr(F.get('function'), this.funcOff, this.funcSize) && kind !== EventKind.WqActivate) ok = false;
+        // The function is needed where the replay uses it (queue_work, execute_start). activate_work has
+        // one only from 6.x on, execute_end only from 5.2 on (commit e2ab21c3: "work struct %p" before).
+        const fnOptional = kind === EventKind.WqActivate || kind === EventKind.WqEnd;
+        if (!ptr(F.get('function'), this.funcOff, this.funcSize) && !fnOptional) ok = false;
         if (kind === EventKind.WqQueue && !loc(F.get('workqueue')) && !ptr(F.get('workqueue'), this.wqPtrOff, this.wqPtrSize)) ok = false;
       }
       if (ok) this.kind[id] = kind;
-      else this.missing.push(`${f.system}:${f.name}`);
+      else this.unusable.set(id, `${f.system}:${f.name}`);
     }
   }
 }

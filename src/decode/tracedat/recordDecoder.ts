@@ -12,7 +12,7 @@
 import type { BatchBuilder } from '../../model/batch.ts';
 import type { ByteInterner } from '../../model/byteInterner.ts';
 import { EventKind, IrqBits } from '../../model/eventKind.ts';
-import type { DecodeStats } from '../decoder.ts';
+import { countOther, type DecodeStats } from '../decoder.ts';
 import type { Warnings } from '../warnings.ts';
 import type { EventLayouts } from './eventLayouts.ts';
 import type { Kallsyms } from './kallsyms.ts';
@@ -84,7 +84,10 @@ export class RecordDecoder {
     const type = typeSize === 2 ? v.getUint16(r + typeOff, L) : typeSize === 4 ? v.getUint32(r + typeOff, L) & 0xffff : v.getUint8(r + typeOff);
     const kind = lay.kind[type];
     if (kind < 0) {
-      stats.otherEvents++;
+      const unusable = lay.unusable.size ? lay.unusable.get(type) : undefined;
+      // An event the replay needs, in a layout without a field it uses: skipped, counted, said where.
+      if (unusable !== undefined) warnings.add('unknown-event', input, pos, `${unusable}: its format in this file lacks a field the replay needs`);
+      else countOther(stats, s.ts);
       return -1;
     }
     const pid = v.getInt32(r + lay.pidOff, L);

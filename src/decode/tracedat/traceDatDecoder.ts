@@ -82,7 +82,6 @@ export class TraceDatDecoder {
     this.out = new BatchBuilder(Math.min(this.perFrame, 65536));
     if (!inst) return;
     const layouts = new EventLayouts(meta.formats);
-    if (layouts.missing.length) this.warnings.add('unknown-event', input, 0, `formats without the expected fields: ${layouts.missing.join(', ')}`);
     this.records = new RecordDecoder(
       layouts, meta.little, this.strings, new Kallsyms(meta.kallsyms), new SavedCmdlineComms(this.strings, parseSavedCmdlines(meta.cmdlines)), meta.longSize,
     );
