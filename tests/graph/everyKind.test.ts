@@ -13,6 +13,7 @@ import { DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';
 import { judgeCaptures, replayCapture } from '../../src/graph/graphReplay.ts';
 import { GRAPH_SCHEMA_V1, serializeGraph } from '../../src/graph/graphFile.ts';
 import type { Finding } from '../../src/analysis/findings.ts';
+import { InputError } from '../../src/model/inputError.ts';
 import { ROOT, SHARED_TRACES, cli } from '../helpers/cli.ts';
 import { MiniTrace, task } from '../helpers/miniTrace.ts';
 
@@ -46,7 +47,10 @@ describe('graph files carry every finding kind', () => {
   it('bundled captures: the graph file gives the replay\'s findings, every kind', async () => {
     const kinds = new Set<string>();
     for (const t of BUNDLED) {
-      const { direct, fromGraph } = await viaGraph(join(ROOT, t));
+      // Fixtures of inputs lockreplay refuses (e.g. a perf.data without tracepoints) are no captures.
+      const got = await viaGraph(join(ROOT, t)).catch((e: unknown) => (e instanceof InputError ? undefined : Promise.reject(e)));
+      if (!got) continue;
+      const { direct, fromGraph } = got;
       expect(comparable(fromGraph), t).toEqual(comparable(direct));
       for (const f of direct) kinds.add(f.kind);
     }
