@@ -19,6 +19,7 @@
  */
 
 import type { EvidenceOut } from '../analysis/findings.ts';
+import type { UncertainWhy } from './evidence.ts';
 
 export const GRAPH_SCHEMA = 'lockreplay/graph@2';
 /** Still read: it lacks usage evidence and recursions (see GraphCapture.cannotReport). */
@@ -68,13 +69,34 @@ export interface GraphClass {
   heldAcrossSwitch?: boolean;
 }
 
-/** A replay's evidence (analysis/findings EvidenceOut, `inferred` included) plus the capture it came from. */
-export interface GraphEvidence extends EvidenceOut {
+/** A place in a capture's inputs: its capture (so stores can rename it with the evidence), input and position. */
+export interface GraphPlace {
+  capture: string;
+  input: string;
+  line?: number;
+  byte?: number;
+}
+
+/**
+ * A replay's evidence (analysis/findings EvidenceOut, `inferred` and call
+ * stacks included) plus the capture it came from. The proof texts of
+ * EvidenceOut (`proven`, `unproven`) are kept as the data they are written
+ * from (`restsOn`, `provenBy`), so a graph judged later prints them again.
+ */
+export interface GraphEvidence extends Omit<EvidenceOut, 'proven' | 'unproven'> {
   capture: string;
   /** Event ordinal in the capture's replay (recording order; graph/evidence Evidence.seq). */
   seq?: number;
   /** Recorded without an irq flags column. */
   noContext?: boolean;
+  /**
+   * Uncertain evidence: the held entry it rests on (`class`; absent when it is
+   * the new acquisition itself), where that entry was acquired, and why it is
+   * uncertain (graph/evidence Evidence.restsOn).
+   */
+  restsOn?: GraphPlace & { class?: string; why: UncertainWhy };
+  /** The later release of that held entry, with no loss in between, that proved it held (replay/pendingProofs). */
+  provenBy?: GraphPlace;
 }
 
 /**
@@ -92,6 +114,8 @@ export interface GraphRecursion {
   uncertain?: boolean;
   /** An interrupt took the instance its interrupted context holds. */
   crossContext?: boolean;
+  /** The held entry was later shown released unseen (replay/replayer dropStaleHolders()): the first acquisition was not held. */
+  refuted?: boolean;
   /** The first acquisition (the held one) and the second. */
   held: GraphEvidence;
   again: GraphEvidence;
@@ -106,8 +130,14 @@ export interface GraphDependency {
   from: string;
   to: string;
   count: number;
-  /** Observations made while held state was certain. */
+  /** Observations made while held state was certain (or proven so later). */
   clean: number;
+  /**
+   * Observations recorded from a held entry later shown released unseen
+   * (replay/replayer dropStaleHolders()); absent when none. A dependency all
+   * of whose observations are refuted was never recorded by lockdep.
+   */
+  refuted?: number;
   /** 9-bit mask of raw (prev, next) read kinds, bit 3*prev+next (replay/readKinds). */
   combos: number;
   /** lockdep's E/S/R kinds as judged with this graph's classes, e.g. "E->E". */
@@ -172,7 +202,13 @@ function evidenceJson(e: GraphEvidence): unknown {
   if (e.inferred !== undefined) o.inferred = e.inferred;
   if (e.stack) o.stack = e.stack;
   if (e.heldStack) o.heldStack = e.heldStack;
+  if (e.restsOn) o.restsOn = { ...(e.restsOn.class !== undefined ? { class: e.restsOn.class } : {}), why: e.restsOn.why, ...placeJson(e.restsOn) };
+  if (e.provenBy) o.provenBy = placeJson(e.provenBy);
   return o;
+}
+
+function placeJson(p: GraphPlace): Record<string, unknown> {
+  return { capture: p.capture, input: p.input, ...(p.line !== undefined ? { line: p.line } : { byte: p.byte }) };
 }
 
 /** Recursions sorted by class, read kinds, flags, then where the second acquisition was. */
@@ -214,7 +250,7 @@ export function serializeGraph(g: GraphFile): string {
   const deps = [...g.dependencies].sort(compareDependencies);
   records(out, 'dependencies', deps.map((d) => {
     const o: Record<string, unknown> = {
-      from: d.from, to: d.to, count: d.count, clean: d.clean, combos: d.combos, kinds: d.kinds,
+      from: d.from, to: d.to, count: d.count, clean: d.clean, ...(d.refuted ? { refuted: d.refuted } : {}), combos: d.combos, kinds: d.kinds,
       first: evidenceJson(d.first),
     };
     if (d.firstClean) o.firstClean = evidenceJson(d.firstClean);
@@ -229,6 +265,7 @@ export function serializeGraph(g: GraphFile): string {
     const o: Record<string, unknown> = { class: r.class, prevRead: r.prevRead, nextRead: r.nextRead };
     if (r.uncertain) o.uncertain = true;
     if (r.crossContext) o.crossContext = true;
+    if (r.refuted) o.refuted = true;
     o.held = evidenceJson(r.held);
     o.again = evidenceJson(r.again);
     return o;

@@ -17,7 +17,7 @@ import { detectFormat } from '../decode/detectFormat.ts';
 import { MAX_STACK_FRAMES } from './evidence.ts';
 import {
   GRAPH_SCHEMA, GRAPH_SCHEMA_V1, V1_CANNOT_REPORT, compareNames,
-  type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphGate, type GraphRecursion,
+  type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphGate, type GraphPlace, type GraphRecursion,
 } from './graphFile.ts';
 import { USAGE_NAMES } from '../analysis/irqUsage.ts';
 
@@ -193,6 +193,14 @@ function checkEvidence(v: unknown, where: string, fail: Fail): GraphEvidence {
   if (o.uncertain === true) e.uncertain = true;
   if (o.noContext === true) e.noContext = true;
   if (o.inferred !== undefined) e.inferred = str(o, 'inferred', where, fail);
+  if (o.restsOn !== undefined) {
+    const p = obj(o.restsOn, `${where}.restsOn`, fail);
+    const why = p.why;
+    if (why !== 'lost' && why !== 'recovered' && why !== 'class') fail(`${where}.restsOn.why: expected "lost", "recovered" or "class"`);
+    e.restsOn = { ...checkPlace(p, `${where}.restsOn`, fail), why: why as 'lost' | 'recovered' | 'class' };
+    if (p.class !== undefined) e.restsOn.class = str(p, 'class', `${where}.restsOn`, fail);
+  }
+  if (o.provenBy !== undefined) e.provenBy = checkPlace(obj(o.provenBy, `${where}.provenBy`, fail), `${where}.provenBy`, fail);
   for (const k of ['stack', 'heldStack'] as const) {
     if (o[k] === undefined) continue;
     const frames = strings(o, k, where, fail);
@@ -201,6 +209,14 @@ function checkEvidence(v: unknown, where: string, fail: Fail): GraphEvidence {
     e[k] = frames;
   }
   return e;
+}
+
+function checkPlace(o: Record<string, unknown>, where: string, fail: Fail): GraphPlace {
+  const p: GraphPlace = { capture: str(o, 'capture', where, fail), input: str(o, 'input', where, fail) };
+  if (o.line !== undefined) p.line = int(o, 'line', where, fail);
+  else if (o.byte !== undefined) p.byte = int(o, 'byte', where, fail);
+  else fail(`${where}: needs "line" or "byte"`);
+  return p;
 }
 
 function checkDependency(v: unknown, where: string, fail: Fail, v1: boolean): GraphDependency {
@@ -220,6 +236,10 @@ function checkDependency(v: unknown, where: string, fail: Fail, v1: boolean): Gr
     captures: o.captures === undefined ? [] : strings(o, 'captures', where, fail),
   };
   if (d.count < 1 || d.clean > d.count) fail(`${where}: count must be >= 1 and clean <= count`);
+  if (o.refuted !== undefined) {
+    d.refuted = int(o, 'refuted', where, fail);
+    if (d.refuted > d.count) fail(`${where}.refuted: more than count`);
+  }
   if (o.firstClean !== undefined) d.firstClean = checkEvidence(o.firstClean, `${where}.firstClean`, fail);
   if (!d.captures.includes(d.first.capture)) d.captures = [...d.captures, d.first.capture].sort(compareNames);
   // graph@1 merges intersected gate addresses across boots: an instance means nothing outside its boot.
@@ -242,5 +262,6 @@ function checkRecursion(v: unknown, where: string, fail: Fail): GraphRecursion {
   };
   if (o.uncertain === true) r.uncertain = true;
   if (o.crossContext === true) r.crossContext = true;
+  if (o.refuted === true) r.refuted = true;
   return r;
 }

@@ -11,7 +11,7 @@ import { evidenceOut } from '../analysis/evidenceOut.ts';
 import { USAGE_NAMES } from '../analysis/irqUsage.ts';
 import { READ_KIND_LETTER, dependencyKinds } from '../analysis/readInterpretation.ts';
 import {
-  GRAPH_SCHEMA, compareNames, type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphFile, type GraphGate,
+  GRAPH_SCHEMA, compareNames, type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphFile, type GraphGate, type GraphPlace,
   type GraphRecursion,
 } from './graphFile.ts';
 import { idleWorkqueueEdge } from '../analysis/verdicts.ts';
@@ -32,10 +32,23 @@ export function graphFromReplay(
 ): GraphFile {
   const evidence = (ev: Evidence): GraphEvidence => {
     const src = captureOf(ev.input);
-    const o: GraphEvidence = { capture: src.capture, ...evidenceOut(r, inputs, ev), input: src.input };
+    const out = evidenceOut(r, inputs, ev);
+    // Kept as the data they are printed from (restsOn, provenBy), so a graph judged later prints them again.
+    delete out.proven;
+    delete out.unproven;
+    const o: GraphEvidence = { capture: src.capture, ...out, input: src.input };
     if (ev.seq !== undefined) o.seq = ev.seq;
     if (ev.noContext) o.noContext = true;
+    if (ev.restsOn) {
+      const { cls, input, pos, why } = ev.restsOn;
+      o.restsOn = { ...(cls >= 0 ? { class: r.classes.displayName(cls) } : {}), why, ...place(input, pos) };
+    }
+    if (ev.provenBy) o.provenBy = place(ev.provenBy.input, ev.provenBy.pos);
     return o;
+  };
+  const place = (input: number, pos: number): GraphPlace => {
+    const src = captureOf(input);
+    return { capture: src.capture, input: src.input, ...(inputs[input]?.positions === 'byte' ? { byte: pos } : { line: pos }) };
   };
   const classes: GraphClass[] = [];
   const names: string[] = [];
@@ -69,6 +82,7 @@ export function graphFromReplay(
     const fc = g.firstClean[e];
     const d: GraphDependency = {
       from: names[g.from[e]], to: names[g.to[e]], count: g.count[e], clean: g.cleanCount[e], combos: g.combos[e],
+      ...(g.refutedCount[e] ? { refuted: g.refutedCount[e] } : {}),
       kinds: dependencyKinds(r.classes, g, e).map(([p, n]) => `${READ_KIND_LETTER[p]}->${READ_KIND_LETTER[n]}`).sort(),
       first, gates, captures: [],
     };
@@ -83,6 +97,7 @@ export function graphFromReplay(
     const o: GraphRecursion = { class: names[rc.cls], prevRead: rc.prevRaw, nextRead: rc.nextRaw, held: evidence(rc.prev), again: evidence(rc.next) };
     if (rc.uncertain) o.uncertain = true;
     if (rc.crossContext) o.crossContext = true;
+    if (rc.refuted) o.refuted = true;
     return o;
   });
   return { schema: GRAPH_SCHEMA, captures, classes, dependencies: deps, recursions };

@@ -31,7 +31,7 @@ import type { InputSummary } from '../pipeline/runReplay.ts';
 import { READ_KIND_LETTER, dependencyKinds } from '../analysis/readInterpretation.ts';
 import {
   compareDependencies, compareNames, type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphFile,
-  type GraphRecursion,
+  type GraphPlace, type GraphRecursion,
 } from './graphFile.ts';
 import { compareEvidence } from './mergeGraphs.ts';
 
@@ -135,7 +135,7 @@ export class GraphImporter {
       this.inputOf(a) - this.inputOf(b) || (a.line ?? a.byte ?? 0) - (b.line ?? b.byte ?? 0);
   }
 
-  private inputOf(e: GraphEvidence): number {
+  private inputOf(e: GraphPlace): number {
     const key = JSON.stringify([e.capture, e.input]);
     let i = this.inputIndex.get(key);
     if (i === undefined) {
@@ -157,6 +157,11 @@ export class GraphImporter {
     if (e.heldOmitted) ev.heldOmitted = e.heldOmitted;
     if (e.noContext) ev.noContext = true;
     if (e.inferred) ev.inferred = e.inferred;
+    if (e.restsOn) {
+      const p = e.restsOn;
+      ev.restsOn = { cls: p.class !== undefined ? this.classOf(p.class) : -1, input: this.inputOf(p), pos: p.line ?? p.byte ?? 0, why: p.why };
+    }
+    if (e.provenBy) ev.provenBy = { input: this.inputOf(e.provenBy), pos: e.provenBy.line ?? e.provenBy.byte ?? 0 };
     if (e.stack) ev.stack = this.stackOf(e.stack);
     if (e.heldStack) ev.heldStack = this.stackOf(e.heldStack);
     return ev;
@@ -183,6 +188,7 @@ export class GraphImporter {
     graph.setEvidence(e, first);
     graph.count[e] = d.count;
     graph.cleanCount[e] = d.clean;
+    graph.refutedCount[e] = d.refuted ?? 0;
     graph.combos[e] = d.combos;
     graph.firstClean[e] = d.firstClean ? (compareEvidence(d.firstClean, d.first) === 0 ? first : this.evidence(d.firstClean)) : undefined;
     graph.gates[e] = gates.length ? gates : null;
@@ -195,6 +201,7 @@ export class GraphImporter {
   addRecursion(rc: GraphRecursion): void {
     this.replayer.recursions.push({
       cls: this.classOf(rc.class), prevRaw: rc.prevRead, nextRaw: rc.nextRead, uncertain: !!rc.uncertain, crossContext: !!rc.crossContext,
+      ...(rc.refuted ? { refuted: true } : {}),
       prev: this.evidence(rc.held), next: this.evidence(rc.again),
     });
   }

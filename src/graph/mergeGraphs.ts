@@ -3,14 +3,15 @@
  * streams into it), so memory is bounded by the union. Every fold is
  * associative and commutative, so any order or grouping of inputs gives the
  * same union and the same bytes:
- *  - counts and clean counts add, read-kind masks and usage bits OR,
+ *  - counts, clean and refuted counts add, read-kind masks and usage bits OR,
  *  - first / firstClean evidence, and each usage bit's first evidence, is the
  *    least by (capture, input, position),
  *  - gate candidates: none once a dependency was seen in two captures (an
  *    instance is the same lock only within one boot),
  *  - provenance (captures a dependency was seen in) is the set union,
  *  - the idle-workqueue mark holds only if every capture says so,
- *  - recursions: one per (class, read kinds, flags), the least by evidence.
+ *  - recursions: one per (class, read kinds, flags), one not refuted before
+ *    a refuted one, then the least by evidence.
  * A capture appearing twice is refused: its counts would be doubled.
  * `kinds` are not folded: they depend on the union's classes and are
  * recomputed by graph/importGraph.
@@ -79,6 +80,7 @@ export class GraphUnion implements GraphSink {
     }
     have.count += d.count;
     have.clean += d.clean;
+    if (d.refuted) have.refuted = (have.refuted ?? 0) + d.refuted;
     have.combos |= d.combos;
     if (compareEvidence(d.first, have.first) < 0) have.first = d.first;
     if (d.firstClean && (!have.firstClean || compareEvidence(d.firstClean, have.firstClean) < 0)) have.firstClean = d.firstClean;
@@ -91,7 +93,8 @@ export class GraphUnion implements GraphSink {
   recursion(r: GraphRecursion): void {
     const key = JSON.stringify([r.class, r.prevRead, r.nextRead, !!r.uncertain, !!r.crossContext]);
     const have = this.recursions.get(key);
-    if (!have || compareEvidence(r.again, have.again) < 0) this.recursions.set(key, r);
+    // A refuted one gives way to one that is not (it was held there): the finding must not vanish in a union.
+    if (!have || (Number(!!r.refuted) - Number(!!have.refuted) || compareEvidence(r.again, have.again)) < 0) this.recursions.set(key, r);
     if (!this.classes.has(r.class)) this.cls({ name: r.class, usageBits: 0, usage: [], written: false, read: false });
   }
 

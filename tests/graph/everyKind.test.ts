@@ -98,6 +98,23 @@ describe('graph files carry every finding kind', () => {
       .toEqual(['inconsistent-irq-state', 'irq-safe-unsafe', 'recursive-locking']);
   });
 
+  it('proofs and refutations after lost events survive a graph file (issue 18 fields)', async () => {
+    // A held across a loss, A -> B, then A released with no loss in between: A -> B proven (replay/pendingProofs).
+    const t1 = task('t1', 10, 1), t2 = task('t2', 11, 2);
+    const t = new MiniTrace().acq(t1, 'A').raw('CPU:1 [LOST 12 EVENTS]').acq(t1, 'B').rel(t1, 'B').rel(t1, 'A')
+      .acq(t2, 'B').acq(t2, 'A').rel(t2, 'A').rel(t2, 'B');
+    writeFileSync(join(dir, 'proven.txt'), t.text());
+    const proven = await viaGraph(join(dir, 'proven.txt'));
+    expect(comparable(proven.fromGraph)).toEqual(comparable(proven.direct));
+    expect(proven.fromGraph.map((f) => f.verdict)).toEqual(['deadlock']);
+    expect(proven.fromGraph[0].dependencies.find((d) => d.from === 'A')!.first.proven).toMatch(/^A \(acquired at line \d+\) was released by this context at line \d+/);
+    // A stale held entry dropped (refuted): its cycle and its recursion are benign, from the graph too.
+    const refuted = await viaGraph(join(ROOT, 'traces/perf-script-lost.txt'));
+    expect(refuted.fromGraph.map((f) => `${f.kind} ${f.verdict} ${f.reason?.split(':')[0]}`).sort())
+      .toEqual(['circular-dependency benign refuted', 'recursive-locking benign refuted']);
+    expect(comparable(refuted.fromGraph)).toEqual(comparable(refuted.direct));
+  });
+
   it('irq usage from two captures: inconsistent across boots is still found, with each capture\'s evidence', async () => {
     const irq = task('irq', 0, 0, 'd.h1.'), t = task('t', 10, 1);
     const a = new MiniTrace().acq(irq, 'L').rel(irq, 'L');
