@@ -40,6 +40,13 @@ describe('several inputs are several captures', () => {
     expect(replay.report.stats.bufferStarts).toBe(2);
     // Same findings, evidence and all, whichever command.
     expect(replay.report.findings).toEqual(merge.report.findings);
+    // And the store, one ingest per capture: the same finding (same ID), the same verdict.
+    const db = join(dir, 'halves.db');
+    expect(cli('ingest', STEP1, '--store', db, '--kernel', '6.1', '--capture', 'm1').status).toBe(0);
+    expect(cli('ingest', STEP2, '--store', db, '--kernel', '6.1', '--capture', 'm2').status).toBe(0);
+    const store = cli('findings', '--store', db);
+    expect(store.stdout).toContain(`${replay.report.findings[0].id}  deadlock`);
+    expect(store.stdout).toMatch(/across captures: deadlock \(m1, m2\)/);
   });
 
   it('a gate lock instance never matches across captures (same address, different boots)', () => {
