@@ -116,7 +116,8 @@ async function replayInput(
     kallsyms: opts.kallsyms, workers: opts.workers, customEvents: replayer.pseudo?.customEvents, summary: { positions: 'line', bytes: 0, notes: [] },
   };
   // Text captures with stacks show one in their first bytes: stacks are paired from the first event on, whatever the chunking.
-  const text = detection.format !== 'trace-dat';
+  // Binary ones (trace.dat, perf.data) pair from the first stack row's batch on: their frames do not depend on the chunk size.
+  const text = detection.format !== 'trace-dat' && detection.format !== 'perf-data';
   replayer.beginInput(index, text, text && stacksInHead(input.head));
   // ftrace text goes through pipeline/parallelDecode (inline or on workers; it remaps strings itself).
   const ftrace = decode === decodeFtraceText;
