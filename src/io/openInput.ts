@@ -36,7 +36,11 @@ const COMPRESSED_PIECE = 64 * 1024;
 /** Decompressed bytes buffered ahead of the consumer. */
 const READ_AHEAD_BYTES = 8 << 20;
 
-export async function openInput(path: string, readChunkBytes = 1 << 20): Promise<OpenedInput> {
+/**
+ * `live`: the input is a live stream (trace_pipe): the head for format detection is the first bytes that
+ * hold a complete line, not HEAD_BYTES, which a quiet trace_pipe may take minutes to produce.
+ */
+export async function openInput(path: string, readChunkBytes = 1 << 20, opts: { live?: boolean } = {}): Promise<OpenedInput> {
   const name = path === '-' ? '<stdin>' : path;
   let sizeOnDisk: number | undefined;
   let regular = false;
@@ -106,6 +110,7 @@ export async function openInput(path: string, readChunkBytes = 1 << 20): Promise
     }
     headParts.push(r.value);
     headLen += r.value.length;
+    if (opts.live && r.value.includes(0x0a)) break;
   }
   const head = Buffer.concat(headParts);
   async function* chunks(): AsyncGenerator<Buffer> {

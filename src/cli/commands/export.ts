@@ -4,6 +4,7 @@
  * graph files merged in), so cycles across captures can be drawn too.
  */
 import { Command, Option } from 'commander';
+import { checkOutputPath } from '../outputPaths.ts';
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_RUN_OPTIONS } from '../../pipeline/runReplay.ts';
 import { replayWithGraphs } from '../../graph/graphReplay.ts';
@@ -18,6 +19,7 @@ export function registerExport(program: Command): void {
     .option('--cycles', 'one cluster per cycle finding and the classes one dependency away, instead of the whole graph')
     .option('-o, --out <file>', 'write to a file')
     .action(async (inputs: string[], o: { format: string; cycles?: boolean; out?: string }) => {
+      checkOutputPath('-o', o.out);
       const { result, graph } = await replayWithGraphs({ ...DEFAULT_RUN_OPTIONS, inputs }, {});
       const text = renderDot(graph, result.findings, { cycles: !!o.cycles });
       if (o.out) writeFileSync(o.out, text);

@@ -18,6 +18,8 @@ const WANTED: [system: string, name: string, kind: number][] = [
   ['ftrace', 'print', EventKind.Marker],
   // the stack entry after an event (options/stacktrace, `trace-cmd record -T`): int size; unsigned long caller[]
   ['ftrace', 'kernel_stack', EventKind.Stack],
+  ['sched', 'sched_process_exit', EventKind.TaskExit],
+  ['sched', 'sched_process_fork', EventKind.TaskFork],
 ];
 
 /** -1 = field absent. Pointer fields also record their size (4 or 8). */
@@ -42,6 +44,8 @@ export class EventLayouts {
   /** kernel_stack: the entry count (int) and the first return address (unsigned long each, longSize bytes). */
   readonly stackSizeOff = new Int32Array(65536).fill(-1);
   readonly stackCallerOff = new Int32Array(65536).fill(-1);
+  /** sched_process_exit's pid / sched_process_fork's child_pid (s32). */
+  readonly taskPidOff = new Int32Array(65536).fill(-1);
   /** Common fields (the same for every event of a kernel). */
   typeOff = 0;
   typeSize = 2;
@@ -94,6 +98,10 @@ export class EventLayouts {
           this.stackSizeOff[id] = sz!.offset;
           this.stackCallerOff[id] = caller!.offset;
         }
+      } else if (kind === EventKind.TaskExit || kind === EventKind.TaskFork) {
+        const p = F.get(kind === EventKind.TaskExit ? 'pid' : 'child_pid');
+        ok = p !== undefined && p.size === 4 && !p.dataLoc;
+        if (ok) this.taskPidOff[id] = p!.offset;
       } else if (kind === EventKind.Marker) {
         const b = F.get('buf');
         ok = b !== undefined;

@@ -145,6 +145,11 @@ export class RecordDecoder {
         out.name[i] = this.strings.intern(b, r + bo, r + end);
       }
     }
+    const tpo = lay.taskPidOff[type];
+    if (ok && tpo >= 0) {
+      if (tpo + 4 > len) ok = false;
+      else out.aux[i] = v.getInt32(r + tpo, L);
+    }
     if (!ok) {
       out.length--;
       warnings.add('unparsed-line', input, pos, 'record shorter than its format says');
