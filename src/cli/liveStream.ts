@@ -4,10 +4,10 @@
  * and the final report.
  *  - text: the finding's splat under a "live finding" line; at the end, the revisions and the report
  *    (--format, to -o or stdout).
- *  - jsonl: one JSON object per line: {"type":"finding","key",...} as found; at the end
+ *  - jsonl: one JSON object per line: {"type":"finding","id",...} as found (the finding's ID); at the end
  *    {"type":"revised"|"withdrawn"|"finding","atEnd":true,...} and one {"type":"report","report":{...}}.
  */
-import { LiveFindings, liveKey, type Reconciled } from '../analysis/liveFindings.ts';
+import { LiveFindings, type Reconciled } from '../analysis/liveFindings.ts';
 import type { Finding } from '../analysis/findings.ts';
 import type { Rules } from '../analysis/rules.ts';
 import type { ReplayResult } from '../report/result.ts';
@@ -19,7 +19,7 @@ export function liveStream(format: StreamFormat, rules: Rules | undefined, write
   let n = 0;
   return new LiveFindings((f) => {
     n++;
-    if (format === 'jsonl') write(JSON.stringify({ type: 'finding', key: liveKey(f), finding: f }) + '\n');
+    if (format === 'jsonl') write(JSON.stringify({ type: 'finding', id: f.id, finding: f }) + '\n');
     else write([`live finding ${n} (${f.kind}, ${f.verdict}; judged with what the capture showed so far)`, ...renderFinding(f, n), '', ''].join('\n'));
   }, rules);
 }
@@ -28,9 +28,12 @@ export function liveStream(format: StreamFormat, rules: Rules | undefined, write
 export function streamEnd(format: StreamFormat, live: LiveFindings, result: ReplayResult, write = (s: string) => void process.stdout.write(s)): void {
   const rec = live.reconcile(result.findings);
   if (format === 'jsonl') {
-    for (const { finding, was } of rec.revised) write(JSON.stringify({ type: 'revised', key: liveKey(finding), was: was.verdict, finding }) + '\n');
-    for (const f of rec.withdrawn) write(JSON.stringify({ type: 'withdrawn', key: liveKey(f), finding: f }) + '\n');
-    for (const f of rec.added) write(JSON.stringify({ type: 'finding', key: liveKey(f), atEnd: true, finding: f }) + '\n');
+    for (const { finding, was } of rec.revised) {
+      const wasId = was.id !== finding.id ? { wasId: was.id } : {};
+      write(JSON.stringify({ type: 'revised', id: finding.id, was: was.verdict, ...wasId, finding }) + '\n');
+    }
+    for (const f of rec.withdrawn) write(JSON.stringify({ type: 'withdrawn', id: f.id, finding: f }) + '\n');
+    for (const f of rec.added) write(JSON.stringify({ type: 'finding', id: f.id, atEnd: true, finding: f }) + '\n');
     write(JSON.stringify({ type: 'report', report: result }) + '\n');
     return;
   }

@@ -68,14 +68,13 @@ export function detectFormat(head: Uint8Array): Detection | undefined {
 }
 
 /** Files people hand lockreplay that are not a trace it replays (src/decode/unrecognisedInput.ts says what to run). */
-export type OtherFile = 'perf-data' | 'lock-stat' | 'dmesg-lockdep' | 'dmesg' | 'html' | 'json' | 'binary';
+export type OtherFile = 'lock-stat' | 'dmesg-lockdep' | 'dmesg' | 'html' | 'json' | 'binary';
 
 const LOCKDEP_SPLAT = /(WARNING: possible (circular|recursive) locking dependency detected|WARNING: inconsistent lock state|WARNING: possible irq lock inversion dependency detected|WARNING: (HARDIRQ|SOFTIRQ)-safe -> (HARDIRQ|SOFTIRQ)-unsafe lock order detected|BUG: (MAX_LOCK_DEPTH|MAX_LOCKDEP_\w+) too low)/;
 const DMESG_LINE = /^(<\d+>)?\[\s*\d+\.\d+\] /m;
 
 /** What a file detectFormat() did not recognise is, when it is something known; undefined otherwise. */
 export function identifyOtherFile(head: Uint8Array): OtherFile | undefined {
-  if (head.length >= 8 && Buffer.from(head.subarray(0, 8)).toString('latin1') === 'PERFILE2') return 'perf-data';
   const text = Buffer.from(head).toString('latin1');
   if (/^lock_stat version \d/.test(text)) return 'lock-stat';
   if (DMESG_LINE.test(text.slice(0, 4096))) return LOCKDEP_SPLAT.test(text) ? 'dmesg-lockdep' : 'dmesg';

@@ -5,7 +5,6 @@
 import { FORMATS_TRIED, identifyOtherFile } from './detectFormat.ts';
 
 const HINTS: Record<NonNullable<ReturnType<typeof identifyOtherFile>>, string> = {
-  'perf-data': "a perf.data file (perf record's binary output): run `perf script -F comm,tid,cpu,time,event,trace > perf.txt` on the machine that recorded it (its kernel symbols and build ids) and replay perf.txt",
   'lock-stat': 'the kernel\'s lock statistics (/proc/lock_stat): contention counts per lock class, with no event order to replay; record the lock events instead (`trace-cmd record -e lock`, or scripts/lockreplay-capture.sh) or compare graphs with a /proc/lockdep dump (`lockreplay diff`)',
   'dmesg-lockdep': 'a kernel log (dmesg) with a lockdep report: that is lockdep\'s own verdict, not a trace; to replay what led to it, record the lock events of a run (`trace-cmd record -e lock`, or scripts/lockreplay-capture.sh) and replay that',
   dmesg: 'a kernel log (dmesg), not a trace; record the lock events (`trace-cmd record -e lock`, or scripts/lockreplay-capture.sh) and replay that',

@@ -1,8 +1,8 @@
 /**
  * Live use (`cat trace_pipe | lockreplay replay - --stream …`): a finding is printed while the input is
  * still open, the moment its events have arrived; SIGINT / SIGTERM print the report of everything so far
- * and exit with the usual code; the final report holds every streamed finding under the same key, and
- * says what the end changed (a class read so far only as a reader-only map turns out to be an rwlock).
+ * and exit with the usual code; the final report holds every streamed finding under the same ID, and
+ * says what the end changed (a class whose reads were undetermined turns out to be a real rwlock).
  */
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -36,7 +36,7 @@ function live(args: string[]) {
 }
 
 describe('live streaming', () => {
-  it('jsonl: findings while stdin is open; SIGINT: the report so far, the same keys, exit 1', async () => {
+  it('jsonl: findings while stdin is open, with their IDs and titles; SIGINT: the report so far, the same IDs, exit 1', async () => {
     const run = live(['--stream', 'jsonl']);
     const t = pair(new MiniTrace(), 0);
     run.p.stdin.write(t.text());
@@ -55,6 +55,7 @@ describe('live streaming', () => {
     expect(report.report.findings).toHaveLength(2);
     // the same findings, judged the same (the final report adds which one lockdep would have printed first)
     expect(streamed.map((l) => l.finding)).toEqual(report.report.findings.map(({ lockdepWouldReportFirst: _, ...f }: { lockdepWouldReportFirst?: boolean }) => f));
+    for (const l of streamed) expect(l).toMatchObject({ id: expect.stringMatching(/^[0-9a-f]{12}$/), finding: { id: l.id, title: expect.stringMatching(/^possible deadlock: lr_live_a\d -> lr_live_b\d -> lr_live_a\d$/) } });
     expect(lines.filter((l) => l.type === 'revised' || l.type === 'withdrawn')).toEqual([]);
     expect(run.err()).toBe('');
     expect(code).toBe(1);
@@ -64,6 +65,7 @@ describe('live streaming', () => {
     const run = live(['--stream', 'text']);
     run.p.stdin.write(pair(new MiniTrace(), 0).text());
     await run.until('the splat', (o) => o.includes('live finding 1 (circular-dependency, deadlock') && o.includes('*** DEADLOCK ***'));
+    expect(run.out()).toMatch(/ {3}id [0-9a-f]{12}: possible deadlock: lr_live_a0 -> lr_live_b0 -> lr_live_a0\n/);
     expect(run.out()).not.toContain('lockreplay report');
     run.p.kill('SIGTERM');
     expect(await run.exited).toBe(1);
@@ -72,20 +74,27 @@ describe('live streaming', () => {
     expect(run.out()).toContain('  findings: 1 (1 deadlock)');
   });
 
-  it('what the end changes is said: a cycle benign while A was only read becomes a deadlock once A is written', async () => {
+  it('what the end changes is said: a cycle unverified while A\'s reads are undetermined is a deadlock once A shows it is a real rwlock', async () => {
+    // Task-context `read` of a class the trace cannot classify: read=1 (rwlock_t/rw_semaphore, shared) or read=2
+    // (lock_map_acquire_read(), recursive) -> judged both ways, `unverified`. A later lock_acquired on A comes only
+    // from LOCK_CONTENDED() (a real rwlock_t/rw_semaphore, never a lockdep_map): its task-context reads are
+    // read=1 (rwlock_acquire_read() without in_interrupt() on a queued-rwlock kernel), so E->S then S->E: deadlock.
     const c = task('lr3_live', 102, 0);
     const t = new MiniTrace().acq(a, 'A', { mode: 'read' }).acq(a, 'B').rel(a, 'B').rel(a, 'A')
       .acq(b, 'B').acq(b, 'A', { mode: 'read' }).rel(b, 'A').rel(b, 'B');
     const run = live(['--stream', 'jsonl']);
     run.p.stdin.write(t.text());
-    await run.until('the benign finding', (o) => o.includes('"verdict":"benign"'));
+    await run.until('the unverified finding', (o) => o.includes('"verdict":"unverified"'));
+    expect(run.out()).toMatch(/"reason":"read locks: the cycle holds only if A is taken as a shared reader/);
     const later = new MiniTrace();
     later.lines.length = 0;
-    run.p.stdin.end(later.acq(c, 'A').rel(c, 'A').text());
+    run.p.stdin.end(later.acq(c, 'A').acquired(c, 'A').rel(c, 'A').text());
     expect(await run.exited).toBe(1);
     const lines = run.out().trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.type)).toEqual(['finding', 'revised', 'report']);
-    expect(lines[1]).toMatchObject({ key: lines[0].key, was: 'benign', finding: { verdict: 'deadlock' } });
-    expect(lines[2].report.findings).toEqual([lines[1].finding]);
+    expect(lines[0]).toMatchObject({ id: lines[0].finding.id, finding: { verdict: 'unverified' } });
+    expect(lines[1]).toMatchObject({ id: lines[0].id, was: 'unverified', finding: { verdict: 'deadlock' } });
+    expect(lines[1].wasId).toBeUndefined();
+    expect(lines[2].report.findings).toEqual([{ ...lines[1].finding, lockdepWouldReportFirst: true }]);
   });
 });
