@@ -16,7 +16,7 @@ export function eventsPerFrame(frameBytes: number): number {
 }
 
 export class FrameSink {
-  readonly strings = new ByteInterner();
+  readonly strings: ByteInterner;
   readonly out: BatchBuilder;
   warnings = new Warnings();
   stats: DecodeStats = emptyStats();
@@ -26,7 +26,10 @@ export class FrameSink {
   constructor(
     private readonly input: number,
     perFrame: number,
+    /** The input is small (under 1 MiB): start the string tables small too. */
+    small = false,
   ) {
+    this.strings = new ByteInterner(small);
     this.out = new BatchBuilder(Math.min(perFrame, 65536));
   }
 

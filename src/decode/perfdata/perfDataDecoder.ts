@@ -28,6 +28,8 @@ import { ThreadComms } from './threads.ts';
 /** Staged-only row kinds (never in a batch): thread table updates, applied in delivery order. */
 const COMM_ROW = 254, FORK_ROW = 253;
 const TWO32 = 0x100000000;
+/** Files below this size start with small tables (FrameSink, OrderedRows). */
+const SMALL_FILE = 1 << 20;
 const U32_MAX = 0xffffffff;
 /** Low halves of enum perf_callchain_context (u64 -4095 .. -1): PERF_CONTEXT_MAX, _USER, _GUEST_USER. */
 const PERF_CONTEXT_MAX_LO = 0xfffff001, PERF_CONTEXT_USER_LO = 0xfffffe00, PERF_CONTEXT_GUEST_USER_LO = 0xfffff600;
@@ -51,7 +53,7 @@ export class PerfDataDecoder {
   private records: RecordDecoder | undefined;
   private readonly sink: FrameSink;
   private readonly threads: ThreadComms;
-  private readonly q = new OrderedRows();
+  private readonly q: OrderedRows;
   private readonly perFrame: number;
   private readonly raw: RawRecord;
   private drained = false;
@@ -74,8 +76,9 @@ export class PerfDataDecoder {
     private readonly kallsyms: Buffer | undefined,
   ) {
     this.perFrame = eventsPerFrame(frameBytes);
-    this.sink = new FrameSink(input, this.perFrame);
+    this.sink = new FrameSink(input, this.perFrame, file.size < SMALL_FILE);
     this.threads = new ThreadComms(this.sink.strings);
+    this.q = new OrderedRows(file.size < SMALL_FILE ? 256 : 16384);
     const h = (this.header = readPerfDataHeader(file));
     this.summary = {
       positions: 'byte', bytes: file.size,
