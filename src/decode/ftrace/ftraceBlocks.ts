@@ -72,7 +72,8 @@ export async function* cutBlocks(input: BlockInput, blockBytes: number, spare: A
       view.set(n === c.length ? c : c.subarray(off, off + n), fill);
       fill += n;
       off += n;
-      if (fill === blockBytes) {
+      // a full block; live input (trace_pipe): what has arrived is decoded now, not when a block is full
+      if (fill === blockBytes || (live && off === c.length)) {
         const endsLine = view[fill - 1] === LF;
         yield { ab, length: fill, startsLine };
         startsLine = endsLine;
@@ -80,15 +81,6 @@ export async function* cutBlocks(input: BlockInput, blockBytes: number, spare: A
         view = new Uint8Array(ab);
         fill = 0;
       }
-    }
-    if (live && fill > 0) {
-      // live input (trace_pipe): what has arrived is decoded now, not when a block is full
-      const endsLine = view[fill - 1] === LF;
-      yield { ab, length: fill, startsLine };
-      startsLine = endsLine;
-      ab = fresh();
-      view = new Uint8Array(ab);
-      fill = 0;
     }
   }
   if (fill > 0) yield { ab, length: fill, startsLine };
