@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/live.ts [--minutes M] [--rate LINES_PER_S]` (never part of npm test): memory of
+ * `npm run bench -- --live [--minutes M] [--rate LINES_PER_S]` (never part of npm test): memory of
  * a live replay on an endless stream. A generator writes ftrace lines into `lockreplay replay - --stream
  * jsonl` for M minutes (default 3) at a steady rate (default 20,000 lines/s, a quiet machine's lock traffic
  * through trace_pipe): short-lived tasks (pids reused every 30,000 tasks, each ending with

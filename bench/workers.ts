@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/workers.ts [--repeat N]` (never part of npm test; run it under the heavy-work
+ * `npm run bench -- --workers-default [--repeat N]` (never part of npm test; run it under the heavy-work
  * lock): the default worker count, from measurements. Whole-process wall time (node start, bundle load,
  * decompression, decode, replay, report) of `lockreplay replay --format json -o /dev/null` on the real
  * `none` capture, for --workers 1 and 2, runs interleaved so a load change hits both alike; medians of N
