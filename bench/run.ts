@@ -12,6 +12,8 @@
  *   npm run bench -- --perfdata-only [--repeat N]   # only the perf.data part: bench/results/perfdata.json
  *   npm run bench -- --store [--captures N] [--seed S] [--engines sqlite,postgres]   # the fleet store: bench/store.ts
  *   npm run bench -- --html-only [--repeat N]       # the none/trace.dat HTML report in Chromium: bench/results/html.json
+ *   npm run bench -- --live [--minutes M] [--rate LINES_PER_S]   # memory of replay --stream on an endless generated stream: bench/live.ts
+ *   npm run bench -- --workers-default [--repeat N]  # the default --workers, whole-process medians on none: bench/workers.ts
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,15 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 if (args.includes('--store')) {
   await (await import('./store.ts')).storeBench(args);
+  process.exit(0);
+}
+// scripts that run on import, reading their own options from process.argv
+if (args.includes('--live')) {
+  await import('./live.ts');
+  process.exit(0);
+}
+if (args.includes('--workers-default')) {
+  await import('./workers.ts');
   process.exit(0);
 }
 const arg = (name: string): string | undefined => {

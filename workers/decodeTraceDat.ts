@@ -11,6 +11,7 @@ import { Piscina } from 'piscina';
 import { batchTransferList } from '../src/model/batch.ts';
 import { InputError } from '../src/model/inputError.ts';
 import { loadDecompressors } from '../src/decode/tracedat/decompress.ts';
+import { readKallsymsFile } from '../src/decode/tracedat/kallsyms.ts';
 import { RandomAccess } from '../src/decode/tracedat/randomAccess.ts';
 import { TraceDatDecoder } from '../src/decode/tracedat/traceDatDecoder.ts';
 import type { TraceDatResult, TraceDatTask } from '../src/decode/tracedat/parallelTraceDat.ts';
@@ -27,9 +28,10 @@ function close(): void {
 
 async function openDecoder(t: TraceDatTask, key: string): Promise<void> {
   await loadDecompressors();
+  const kallsyms = t.kallsyms === undefined ? undefined : await readKallsymsFile(t.kallsyms);
   const file = RandomAccess.reopen(t.path, t.name);
   try {
-    open = { key, file, decoder: new TraceDatDecoder(file, t.input, t.frameBytes, t.instance) };
+    open = { key, file, decoder: new TraceDatDecoder(file, t.input, t.frameBytes, t.instance, kallsyms) };
   } catch (e) {
     file.close();
     throw e;

@@ -9,14 +9,15 @@ import type { Replayer } from '../replay/replayer.ts';
 import type { ReplayResult } from '../report/result.ts';
 import { finishFindings } from './trustOrder.ts';
 import { findIrqSafeUnsafe } from './irqSafeUnsafe.ts';
-import { applySuppressions } from './suppressions.ts';
+import { applySuppressions, unmatchedPseudoLocks } from './suppressions.ts';
 import { addSyzbotTitles } from './syzbotTitle.ts';
 import type { Rules } from './rules.ts';
 
 export function completeAnalysis(result: ReplayResult, r: Replayer, rules: Rules | undefined): ReplayResult {
   const findings = result.findings;
   findings.push(...findIrqSafeUnsafe(r, result.inputs));
-  if (rules) result.warnings.push(...applySuppressions(findings, rules));
+  // Pseudo-lock rules act while a trace is replayed: a graph's judge (no r.pseudo) cannot tell which matched.
+  if (rules) result.warnings.push(...applySuppressions(findings, rules), ...(r.pseudo ? unmatchedPseudoLocks(rules, r.pseudo.used) : []));
   addSyzbotTitles(findings);
   result.findings = finishFindings(findings);
   return result;

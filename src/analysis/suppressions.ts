@@ -4,10 +4,10 @@
  * finding is matched by one of its patterns and every pattern matches one of
  * the finding's classes (names compared with and without lockdep's #N suffix).
  * Rules that matched nothing are returned as a report warning, so stale
- * suppressions are noticed.
+ * suppressions are noticed; so are pseudo-lock rules that mapped no event.
  */
 import type { Finding } from './findings.ts';
-import type { Pattern, Rules, SuppressRule } from './rules.ts';
+import type { Pattern, PseudoLockRule, Rules, SuppressRule } from './rules.ts';
 import type { WarningOut } from '../report/result.ts';
 
 const bare = (n: string) => n.replace(/#\d+(?=\/\d+$|$)/, '');
@@ -40,6 +40,21 @@ export function applySuppressions(findings: Finding[], rules: Rules): WarningOut
     first: unused.map((r) => ({
       input: rules.file,
       detail: `${r.where}: ${r.kind ?? 'any kind'} [${r.classes.map((p) => p.text).join(', ')}]`,
+    })),
+  }];
+}
+
+/** pseudoLocks rules that mapped no event (`used`: the rules the replay applied at least once). */
+export function unmatchedPseudoLocks(rules: Rules, used: ReadonlySet<PseudoLockRule>): WarningOut[] {
+  const unused = rules.pseudoLocks.filter((r) => !used.has(r));
+  if (!unused.length) return [];
+  return [{
+    kind: 'unmatched-pseudo-lock',
+    count: unused.length,
+    text: 'pseudoLocks rules that mapped no event (the event is not in the capture, or its text never matched)',
+    first: unused.map((r) => ({
+      input: rules.file,
+      detail: `${r.where}: ${r.event}${r.match ? ` ${r.match}` : ''} -> ${r.action} ${r.lock}`,
     })),
   }];
 }

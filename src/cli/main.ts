@@ -1,6 +1,8 @@
 /**
  * The lockreplay command line (commander). Every failure ends as one line on
- * stderr and exit 2; a stack trace only with --debug.
+ * stderr and exit 2 (commander's own "error: …" messages too, with the same
+ * "lockreplay: " prefix); a stack trace only with --debug. A closed stdout
+ * ends the run quietly with 141 (closedPipe.ts).
  */
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../model/inputError.ts';
@@ -16,8 +18,19 @@ import { registerKernelDiff } from './commands/kernelDiff.ts';
 import { registerStoreExport } from './commands/storeExport.ts';
 import { registerStoreHtml } from './commands/storeHtml.ts';
 import { registerIngest } from './commands/ingest.ts';
+import { exitQuietlyOnClosedPipe } from './closedPipe.ts';
 
 const debug = process.argv.includes('--debug');
+exitQuietlyOnClosedPipe();
+
+/** Commander's usage errors as one "lockreplay: " line, like every other error. */
+function commanderErr(s: string): void {
+  if (!s.startsWith('error: ')) {
+    process.stderr.write(s);
+    return;
+  }
+  process.stderr.write(`lockreplay: ${s.slice('error: '.length).trim().replace(/\s*\n\s*/g, ' ')}\n`);
+}
 
 function fail(msg: string): never {
   process.stderr.write(`lockreplay: ${msg.replace(/\n/g, ' ')}\n`);
@@ -31,7 +44,7 @@ program
   .version('0.1.0')
   .option('--debug', 'show stack traces of internal errors')
   .exitOverride()
-  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  .configureOutput({ writeErr: commanderErr });
 
 registerReplay(program);
 registerCompareLockdep(program);

@@ -15,6 +15,8 @@ export interface DecodeStats {
   otherFirstNs: number;
   otherLastNs: number;
   headerLines: number;
+  /** Lines continuing the text of the event before them (a trace_printk or marker write with an embedded newline). */
+  continuationLines: number;
 }
 
 /**
@@ -32,10 +34,17 @@ export interface DecodedFrame {
   batch: EventBatch;
   stats: DecodeStats;
   warnings: SerializedWarnings;
+  /**
+   * Text decoders: unparsed lines at the start of the frame, before its first decided line (counted in
+   * `warnings` as unparsed-line, first); whether they continue an event is known only from the frame before.
+   */
+  leadingUnparsed?: number;
+  /** Text decoders: the frame's last decided line was an other event, whose text the next lines may continue (undefined: no decided line). */
+  endsInOtherEvent?: boolean;
 }
 
 export function emptyStats(): DecodeStats {
-  return { lines: 0, otherEvents: 0, otherFirstNs: Infinity, otherLastNs: -Infinity, headerLines: 0 };
+  return { lines: 0, otherEvents: 0, otherFirstNs: Infinity, otherLastNs: -Infinity, headerLines: 0, continuationLines: 0 };
 }
 
 export function addStats(a: DecodeStats, b: DecodeStats): void {
@@ -44,4 +53,5 @@ export function addStats(a: DecodeStats, b: DecodeStats): void {
   if (b.otherFirstNs < a.otherFirstNs) a.otherFirstNs = b.otherFirstNs;
   if (b.otherLastNs > a.otherLastNs) a.otherLastNs = b.otherLastNs;
   a.headerLines += b.headerLines;
+  a.continuationLines += b.continuationLines;
 }

@@ -13,6 +13,17 @@ const TRY = ascii('try '), READ = ascii('read ');
 const WORK_STRUCT_EQ = ascii('work struct='), WORK_STRUCT_SP = ascii('work struct ');
 const FUNCTION_EQ = ascii(' function='), WORKQUEUE_EQ = ascii(' workqueue='), REQ_CPU = ascii(' req_cpu='), CPU_EQ = ascii(' cpu=');
 const COLON_FUNCTION = ascii(': function ');
+const PID_EQ = ascii('pid='), CHILD_PID_EQ = ascii('child_pid=');
+
+/** The number after `field` ("pid=" at the start or after a blank), or -1. */
+function fieldNumber(b: Uint8Array, s: number, e: number, field: Uint8Array): number {
+  for (let k = indexOf(b, s, e, field); k >= 0; k = indexOf(b, k + 1, e, field)) {
+    if (k !== s && b[k - 1] !== SP) continue;
+    const v = parseInt10(b, k + field.length, tokenEnd(b, k + field.length, e));
+    if (v >= 0) return v;
+  }
+  return -1;
+}
 
 /** Event names this replay understands, as they appear after the timestamp. */
 export const EVENT_NAMES: [Uint8Array, number][] = [
@@ -28,14 +39,16 @@ export const EVENT_NAMES: [Uint8Array, number][] = [
   // trace-cmd report's names for ftrace's stack entries (ftrace:kernel_stack, ftrace:user_stack)
   [ascii('kernel_stack'), EventKind.Stack],
   [ascii('user_stack'), EventKind.Stack],
+  [ascii('sched_process_exit'), EventKind.TaskExit],
+  [ascii('sched_process_fork'), EventKind.TaskFork],
 ];
 
 /** Maps an event name [s, e) to an EventKind, -1 if it is not one we replay. */
 export function eventKindOf(b: Uint8Array, s: number, e: number): number {
   const n = e - s;
-  // Cheap rejection: every name we know starts with l, w, t, k or u.
+  // Cheap rejection: every name we know starts with l, w, t, k, u or s (and is at least 10 long).
   const c = b[s];
-  if (c !== 0x6c && c !== 0x77 && c !== 0x74 && c !== 0x6b && c !== 0x75) return -1;
+  if ((c !== 0x6c && c !== 0x77 && c !== 0x74 && c !== 0x6b && c !== 0x75 && c !== 0x73) || n < 10) return -1;
   for (const [lit, kind] of EVENT_NAMES) {
     if (lit.length === n && startsWith(b, s, e, lit)) return kind;
   }
@@ -119,6 +132,14 @@ export function parseBody(kind: number, b: Uint8Array, s: number, e: number, out
       // "<stack trace >" / "<user stack trace >"; the frames follow as lines of their own
       if (b[s + 1] === 0x75) out.lockFlags[i] = StackFlags.User;
       out.stackRows++;
+      return true;
+    }
+    case EventKind.TaskExit:
+    case EventKind.TaskFork: {
+      // "comm=%s pid=%d prio=%d" / "comm=%s pid=%d child_comm=%s child_pid=%d"
+      const pid = fieldNumber(b, s, e, kind === EventKind.TaskExit ? PID_EQ : CHILD_PID_EQ);
+      if (pid < 0) return false;
+      out.aux[i] = pid;
       return true;
     }
   }

@@ -28,6 +28,8 @@ export interface DecodeContext {
   customEvents?: readonly string[];
   /** Worker count requested (decoders that parallelise may use it). */
   workers: number;
+  /** Live input (trace_pipe): decode each chunk as it arrives instead of waiting for a full frame. */
+  live?: boolean;
   /** Set by the decoder: what the input summary should say. */
   summary: { positions: 'line' | 'byte'; instance?: string; bytes: number; notes: string[] };
 }

@@ -1,6 +1,12 @@
 /**
  * The vocabulary of warnings (robustness issue): each is counted, and the first
  * few locations are kept. Nothing is skipped without landing here.
+ *
+ * Two sorts share the vocabulary (and the counting): what means the input is
+ * damaged or cannot be read as the kernel wrote it (warnings: `--strict` fails
+ * on them), and what every real capture shows because the kernel does it or
+ * the capture window cuts it (OBSERVATION_KINDS: reported as observations,
+ * never warnings).
  */
 /** What a capture without lock events lacks, and what to enable (include/trace/events/lock.h). */
 export const NO_LOCK_EVENTS =
@@ -35,6 +41,29 @@ export const WARNING_KINDS = [
   'no-lock-events',
 ] as const;
 export type WarningKind = (typeof WARNING_KINDS)[number];
+
+/**
+ * Normal for a capture, not damage: the kernel releases locks out of order
+ * (lock_release() of a lock below the top of the held stack: rcu_read_lock,
+ * &wb->list_lock, reacquire_held_locks() re-chains the rest), the window starts
+ * with locks already held (their releases are unheld, their lock_contended /
+ * lock_acquired come without a lock_acquire) and ends with locks held; events
+ * of another buffer instance are skipped by the user's choice; NMI events are
+ * skipped as lockdep skips them; perf script has no irq flags column; a
+ * context acquiring an instance it holds is a recursive read or the
+ * recursive-locking finding itself (check_deadlock()), which reports it; lost
+ * releases behind it are warned as lost events.
+ */
+export const OBSERVATION_KINDS: ReadonlySet<WarningKind> = new Set<WarningKind>([
+  'unheld-release',
+  'recovered-acquire',
+  'out-of-order-release',
+  'held-at-end',
+  'duplicate-acquire',
+  'other-instance',
+  'nmi-event',
+  'no-flags-column',
+]);
 
 export const WARNING_TEXT: Record<WarningKind, string> = {
   'unparsed-line': 'lines that could not be parsed as a trace event',

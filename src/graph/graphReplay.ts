@@ -89,7 +89,13 @@ export async function judgeCaptures(src: CaptureSources, opts: RunOptions, meta:
   if (src.captures.length === 1 && !src.graphs.length) return replayCapture({ ...opts, inputs: src.captures[0] }, meta);
   const u = new GraphUnion();
   const runs: CaptureRun[] = [];
-  for (const c of src.captures) {
+  for (const [k, c] of src.captures.entries()) {
+    if (opts.stop?.aborted) {
+      // SIGINT/SIGTERM: the report covers the captures replayed so far, and says what it left out.
+      const last = runs[runs.length - 1]?.result.inputs;
+      if (last?.length) (last[last.length - 1].notes ??= []).push(`stopped (${String(opts.stop.reason)}): ${src.captures.length - k} later capture(s) not read`);
+      break;
+    }
     const run = await replayCapture({ ...opts, inputs: c }, { ...meta, name: src.captures.length === 1 ? meta.name : undefined });
     foldGraph(u, run.graph, c.join(', '));
     // The union keeps what is needed; each capture's own graph can go.
@@ -110,6 +116,7 @@ function withCaptureRuns(result: ReplayResult, runs: CaptureRun[]): void {
   if (!runs.length) return;
   const byName = new Map(result.inputs.map((inp, i) => [inp.name, i]));
   const warnings: WarningOut[][] = [result.warnings];
+  const observations: WarningOut[][] = [result.observations];
   let lookups = 0, hits = 0;
   for (const run of runs) {
     const capture = run.graph.captures[0].name;
@@ -119,21 +126,38 @@ function withCaptureRuns(result: ReplayResult, runs: CaptureRun[]): void {
       if (at !== undefined) result.inputs[at] = { ...inp, name: rename(inp.name), notes: [...(inp.notes ?? []), ...(result.inputs[at].notes ?? [])] };
     }
     // The union judges the findings again: its own cycle-limit and suppression warnings replace the capture's.
-    warnings.push(run.result.warnings.filter((w) => w.kind !== 'cycle-limit' && w.kind !== 'unmatched-suppression')
-      .map((w) => ({ ...w, first: w.first.map((l) => ({ ...l, input: rename(l.input) })) })));
+    const renamed = (w: WarningOut): WarningOut => ({ ...w, first: w.first.map((l) => ({ ...l, input: rename(l.input) })) });
+    warnings.push(run.result.warnings.filter((w) => w.kind !== 'cycle-limit' && w.kind !== 'unmatched-suppression' && w.kind !== 'unmatched-pseudo-lock').map(renamed));
+    observations.push(run.result.observations.map(renamed));
     result.capacity.push(...run.result.capacity.map((c) => ({ ...c, input: rename(c.input) })));
     addStats(result.stats, run.result.stats);
     lookups += run.chainLookups;
     hits += run.chainHits;
   }
   result.stats.chainCacheHitRate = lookups ? Math.round((hits / lookups) * 10000) / 10000 : 0;
+  const unmatched = unmatchedInEvery(runs);
+  if (unmatched) warnings.push([unmatched]);
   result.warnings = mergeWarnings(warnings);
+  result.observations = mergeWarnings(observations);
+}
+
+/** A pseudo-lock rule unmatched by the union is one that no capture matched (rules act per capture replay). */
+function unmatchedInEvery(runs: CaptureRun[]): WarningOut | undefined {
+  let left: WarningOut | undefined;
+  for (const run of runs) {
+    const w = run.result.warnings.find((x) => x.kind === 'unmatched-pseudo-lock');
+    if (!w) return undefined;
+    const keep = new Set(w.first.map((l) => l.detail));
+    left = left ? { ...left, first: left.first.filter((l) => keep.has(l.detail)) } : { ...w, first: [...w.first] };
+  }
+  if (!left?.first.length) return undefined;
+  return { ...left, count: left.first.length };
 }
 
 /** Event counters add up; classes and dependencies stay the union's. */
 function addStats(a: ReplayStats, b: ReplayStats): void {
   const sum: (keyof ReplayStats)[] = [
-    'lines', 'events', 'lockEvents', 'acquires', 'releases', 'workqueueEvents', 'skipped', 'otherEvents', 'lostEvents',
+    'lines', 'events', 'lockEvents', 'acquires', 'releases', 'workqueueEvents', 'skipped', 'otherEvents', 'continuationLines', 'lostEvents',
     'lostMarkers', 'bufferStarts', 'unheldReleases', 'heldAtEnd', 'nmiEvents', 'chains', 'contexts', 'workItemsExecuted',
   ];
   for (const k of sum) (a[k] as number) += b[k] as number;

@@ -36,30 +36,47 @@ const COMPRESSED_PIECE = 64 * 1024;
 /** Decompressed bytes buffered ahead of the consumer. */
 const READ_AHEAD_BYTES = 8 << 20;
 
-export async function openInput(path: string, readChunkBytes = 1 << 20): Promise<OpenedInput> {
+/**
+ * `live`: the input is a live stream (trace_pipe): the head for format detection is the first bytes that
+ * hold a complete line, not HEAD_BYTES, which a quiet trace_pipe may take minutes to produce.
+ */
+export async function openInput(path: string, readChunkBytes = 1 << 20, opts: { live?: boolean } = {}): Promise<OpenedInput> {
   const name = path === '-' ? '<stdin>' : path;
-  let sizeOnDisk: number | undefined;
-  let regular = false;
-  let raw: Readable;
-  if (path === '-') {
-    raw = process.stdin;
-  } else {
-    let st;
-    try {
-      st = statSync(path);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new InputError(name, undefined, code === 'ENOENT' ? 'no such file' : `cannot open (${code ?? 'error'})`);
-    }
-    if (st.isDirectory()) throw new InputError(name, undefined, 'is a directory, not a trace file');
-    sizeOnDisk = st.size;
-    regular = st.isFile();
-    raw = createReadStream(path, { highWaterMark: readChunkBytes });
-  }
-  let compressedBytes = 0;
-  raw.on('data', (c: Buffer) => (compressedBytes += c.length));
+  const { raw, sizeOnDisk, regular } = openRaw(path, name, readChunkBytes);
+  const read = { bytes: 0 };
+  raw.on('data', (c: Buffer) => (read.bytes += c.length));
+  const rawChunks = await peekedChunks(raw, name, read);
+  const compression = detectCompression(rawChunks.first);
+  // Decompression runs ahead of the pipeline (bounded), so it overlaps decoding and replay
+  // instead of waiting for them; small input pieces bound what one write can burst out.
+  const source = compression === 'none'
+    ? rawChunks.chunks
+    : readAhead(decompress(name, compression, pieces(rawChunks.chunks, COMPRESSED_PIECE), () => read.bytes), READ_AHEAD_BYTES);
+  const { it, headParts, exhausted } = await takeHead(source, !!opts.live);
+  const opened: OpenedInput = {
+    name, compression, sizeOnDisk, bytesRead: () => read.bytes,
+    chunks: closingChunks(it, headParts, exhausted), head: Buffer.concat(headParts).subarray(0, HEAD_BYTES),
+  };
+  if (compression === 'none' && regular) Object.assign(opened, positionalReads(path, name, raw, headParts, exhausted, read));
+  return opened;
+}
 
-  // Peek the first raw chunk for the magic bytes.
+/** The file (or stdin) as a byte stream, with what stat says of it; a missing file or a directory is an InputError. */
+function openRaw(path: string, name: string, readChunkBytes: number): { raw: Readable; sizeOnDisk?: number; regular: boolean } {
+  if (path === '-') return { raw: process.stdin, regular: false };
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(name, undefined, code === 'ENOENT' ? 'no such file' : `cannot open (${code ?? 'error'})`);
+  }
+  if (st.isDirectory()) throw new InputError(name, undefined, 'is a directory, not a trace file');
+  return { raw: createReadStream(path, { highWaterMark: readChunkBytes }), sizeOnDisk: st.size, regular: st.isFile() };
+}
+
+/** Reads the first raw chunk (for the magic bytes), then yields it and the rest; read errors name the byte offset. */
+async function peekedChunks(raw: Readable, name: string, read: { bytes: number }): Promise<{ first: Buffer; chunks: AsyncIterable<Buffer> }> {
   const rawIter = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let first: Buffer;
   try {
@@ -68,46 +85,43 @@ export async function openInput(path: string, readChunkBytes = 1 << 20): Promise
   } catch (e) {
     throw new InputError(name, { byte: 0 }, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const compression = detectCompression(first);
-
-  async function* rawChunks(): AsyncGenerator<Buffer> {
+  async function* chunks(): AsyncGenerator<Buffer> {
     if (first.length) yield first;
     for (;;) {
       let r: IteratorResult<Buffer>;
       try {
         r = await rawIter.next();
       } catch (e) {
-        throw new InputError(name, { byte: compressedBytes }, `read failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        throw new InputError(name, { byte: read.bytes }, `read failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
       if (r.done) return;
       yield r.value;
     }
   }
+  return { first, chunks: chunks() };
+}
 
-  let source: AsyncIterable<Buffer>;
-  if (compression === 'none') {
-    source = rawChunks();
-  } else {
-    // Decompression runs ahead of the pipeline (bounded), so it overlaps decoding and replay
-    // instead of waiting for them; small input pieces bound what one write can burst out.
-    source = readAhead(decompress(name, compression, pieces(rawChunks(), COMPRESSED_PIECE), () => compressedBytes), READ_AHEAD_BYTES);
-  }
-
-  // Collect the decompressed head for content-based format detection, then replay it.
+/** The decompressed head for content-based format detection (HEAD_BYTES, or live: the first complete line). */
+async function takeHead(source: AsyncIterable<Buffer>, live: boolean): Promise<{ it: AsyncIterator<Buffer>; headParts: Buffer[]; exhausted: boolean }> {
   const it = source[Symbol.asyncIterator]();
   const headParts: Buffer[] = [];
   let headLen = 0;
-  let exhausted = false;
   while (headLen < HEAD_BYTES) {
     const r = await it.next();
-    if (r.done) {
-      exhausted = true;
-      break;
-    }
+    if (r.done) return { it, headParts, exhausted: true };
     headParts.push(r.value);
     headLen += r.value.length;
+    if (live && r.value.includes(0x0a)) break;
   }
-  const head = Buffer.concat(headParts);
+  return { it, headParts, exhausted: false };
+}
+
+/**
+ * The head again, then the rest of the source. Returning early from the chunks, even before the first one
+ * (as a caller that only sniffs the head does), closes the source: a decompressor tool must not be left
+ * running, keeping the process alive.
+ */
+function closingChunks(it: AsyncIterator<Buffer>, headParts: Buffer[], exhausted: boolean): AsyncIterableIterator<Buffer> {
   async function* chunks(): AsyncGenerator<Buffer> {
     for (const p of headParts) yield p;
     if (exhausted) return;
@@ -117,8 +131,6 @@ export async function openInput(path: string, readChunkBytes = 1 << 20): Promise
       yield r.value;
     }
   }
-  // Returning early from the chunks, even before the first one (as a caller that only sniffs the head does),
-  // closes the source: a decompressor tool must not be left running, keeping the process alive.
   const gen = chunks();
   let closed = false;
   const close = async (): Promise<void> => {
@@ -126,7 +138,7 @@ export async function openInput(path: string, readChunkBytes = 1 << 20): Promise
     closed = true;
     await it.return?.();
   };
-  const iterator: AsyncIterableIterator<Buffer> = {
+  return {
     next: () => gen.next(),
     return: async () => {
       await gen.return(undefined);
@@ -141,52 +153,56 @@ export async function openInput(path: string, readChunkBytes = 1 << 20): Promise
       return this;
     },
   };
-  const opened: OpenedInput = { name, compression, sizeOnDisk, bytesRead: () => compressedBytes, chunks: iterator, head: head.subarray(0, HEAD_BYTES) };
-  if (compression === 'none' && regular) {
-    // What the stream has read so far (the head) comes first; then positional reads of our own.
-    const queued = [...headParts];
-    let qOff = 0;
-    let pos = 0;
-    let fh: FileHandle | undefined;
-    let ended = exhausted;
-    const release = async (): Promise<void> => {
-      ended = true;
-      const f = fh;
-      fh = undefined;
-      await f?.close();
-    };
-    opened.readInto = async (into: Uint8Array): Promise<number> => {
-      if (queued.length) {
-        const c = queued[0];
-        const n = Math.min(into.length, c.length - qOff);
-        into.set(c.subarray(qOff, qOff + n));
-        qOff += n;
-        pos += n;
-        if (qOff === c.length) {
-          queued.shift();
-          qOff = 0;
-        }
-        return n;
+}
+
+/**
+ * A regular uncompressed file: what the stream has read so far (the head) comes first; then positional
+ * reads of our own straight into the caller's buffer (OpenedInput.readInto).
+ */
+function positionalReads(
+  path: string, name: string, raw: Readable, headParts: Buffer[], exhausted: boolean, read: { bytes: number },
+): Pick<OpenedInput, 'readInto' | 'release'> {
+  const queued = [...headParts];
+  let qOff = 0;
+  let pos = 0;
+  let fh: FileHandle | undefined;
+  let ended = exhausted;
+  const release = async (): Promise<void> => {
+    ended = true;
+    const f = fh;
+    fh = undefined;
+    await f?.close();
+  };
+  const readInto = async (into: Uint8Array): Promise<number> => {
+    if (queued.length) {
+      const c = queued[0];
+      const n = Math.min(into.length, c.length - qOff);
+      into.set(c.subarray(qOff, qOff + n));
+      qOff += n;
+      pos += n;
+      if (qOff === c.length) {
+        queued.shift();
+        qOff = 0;
       }
-      if (ended || into.length === 0) return 0;
-      try {
-        if (!fh) {
-          raw.destroy();
-          fh = await open(path, 'r');
-        }
-        const { bytesRead } = await fh.read(into, 0, into.length, pos);
-        pos += bytesRead;
-        compressedBytes = pos;
-        if (bytesRead === 0) await release();
-        return bytesRead;
-      } catch (e) {
-        await release().catch(() => {});
-        throw new InputError(name, { byte: pos }, `read failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      return n;
+    }
+    if (ended || into.length === 0) return 0;
+    try {
+      if (!fh) {
+        raw.destroy();
+        fh = await open(path, 'r');
       }
-    };
-    opened.release = release;
-  }
-  return opened;
+      const { bytesRead } = await fh.read(into, 0, into.length, pos);
+      pos += bytesRead;
+      read.bytes = pos;
+      if (bytesRead === 0) await release();
+      return bytesRead;
+    } catch (e) {
+      await release().catch(() => {});
+      throw new InputError(name, { byte: pos }, `read failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  };
+  return { readInto, release };
 }
 
 async function* decompress(

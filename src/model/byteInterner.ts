@@ -15,17 +15,29 @@ export class ByteInterner {
   // Room for a typical capture's strings from the start: every time a hot
   // field is replaced by a bigger array, V8 throws away the optimized code that
   // relied on it, which costs a decode worker tens of ms in its first frames.
-  private arena = new Uint8Array(1 << 20);
+  // A small input (fuzz cases, tests) may ask for less (`small`).
+  private arena: Uint8Array;
   private arenaLen = 0;
-  private offsets = new Uint32Array(1 << 14);
-  private lengths = new Uint32Array(1 << 14);
-  private hashes = new Uint32Array(1 << 14);
-  private table = new Int32Array(1 << 15); // slot -> id + 1, 0 = free
-  private mask = (1 << 15) - 1;
+  private offsets: Uint32Array;
+  private lengths: Uint32Array;
+  private hashes: Uint32Array;
+  private table: Int32Array; // slot -> id + 1, 0 = free
+  private mask: number;
   private count = 1; // id 0 = ''
   private texts: string[] = [''];
   /** First ID not yet handed out by takeNew(). */
   private reported = 1;
+
+  constructor(small = false) {
+    const ids = small ? 1 << 8 : 1 << 14;
+    this.arena = new Uint8Array(small ? 1 << 12 : 1 << 20);
+    this.arenaView = new DataView(this.arena.buffer);
+    this.offsets = new Uint32Array(ids);
+    this.lengths = new Uint32Array(ids);
+    this.hashes = new Uint32Array(ids);
+    this.table = new Int32Array(ids * 2);
+    this.mask = ids * 2 - 1;
+  }
 
   get size(): number {
     return this.count;
@@ -86,7 +98,7 @@ export class ByteInterner {
   private view: DataView = new DataView(new ArrayBuffer(0));
   private otherViewOf: Uint8Array | undefined;
   private otherView: DataView = this.view;
-  private arenaView: DataView = new DataView(this.arena.buffer);
+  private arenaView: DataView;
 
   /** Interns a JS string (slow path, for synthetic events and tests). */
   internString(s: string): number {

@@ -36,11 +36,15 @@ export enum EventKind {
   Stack = 12,
   /** One frame of the Stack row before it: name = the frame's text as the capture prints it. */
   StackFrame = 13,
+  /** sched:sched_process_exit — aux=pid of the exiting task: its context ends (a later task may reuse the pid). */
+  TaskExit = 14,
+  /** sched:sched_process_fork — aux=child pid: a new task, whose pid may have been used before. */
+  TaskFork = 15,
 }
 
 export const EVENT_KIND_NAMES = [
   'acquire', 'release', 'contended', 'acquired', 'wq-queue', 'wq-activate', 'wq-start', 'wq-end',
-  'marker', 'lost', 'buffer-started', 'custom', 'stack', 'stack-frame',
+  'marker', 'lost', 'buffer-started', 'custom', 'stack', 'stack-frame', 'task-exit', 'task-fork',
 ] as const;
 
 /** Bits of the `lockFlags` column of a Stack row. */

@@ -76,7 +76,7 @@ export async function* decodeFtraceFrames(ctx: DecodeContext, strings: GlobalStr
   const prof = hooks.profiler;
   const blockBytes = Math.max(1, Math.floor(ctx.frameBytes));
   const spare: ArrayBuffer[] = [];
-  const blocks = prefetched(cutBlocks(ctx.input, blockBytes, spare), prof);
+  const blocks = prefetched(cutBlocks(ctx.input, blockBytes, spare, ctx.live), prof);
   const joiner = new LineJoiner(new FtraceTextDecoder(ctx.index, opts), ctx.maxLineBytes);
   const joinRemap = new LocalRemap(strings);
   const columns = hooks.recycleBatches ? new ColumnPool(ctx.workers + 2) : undefined;

@@ -4,13 +4,15 @@
  * runs the same decode stage on workers and feeds batches back here in input
  * order, so every output is the same whatever the worker count.
  */
-import { openInput } from '../io/openInput.ts';
+import { openInput, type OpenedInput } from '../io/openInput.ts';
 import { GlobalStrings, LocalRemap } from '../model/globalStrings.ts';
 import { InputError } from '../model/inputError.ts';
 import { DECODERS, type DecodeContext } from '../decode/registry.ts';
 import { FIRST_LOCATIONS, WARNING_TEXT, Warnings } from '../decode/warnings.ts';
 import { addStats, emptyStats, type DecodeStats } from '../decode/decoder.ts';
-import { detectFormat, FORMATS_TRIED } from '../decode/detectFormat.ts';
+import { detectFormat, isSystraceHtml, type Detection } from '../decode/detectFormat.ts';
+import { embeddedTrace } from '../io/embeddedTrace.ts';
+import { unrecognisedMessage } from '../decode/unrecognisedInput.ts';
 import { DEFAULT_REPLAY_OPTIONS, Replayer, type ReplayOptions } from '../replay/replayer.ts';
 import type { InputInfo } from '../analysis/evidenceOut.ts';
 import { buildResult, type ReplayResult } from '../report/result.ts';
@@ -21,6 +23,8 @@ import { decodeFtraceFrames } from './parallelDecode.ts';
 import { Profiler } from './profile.ts';
 import { Progress } from './progress.ts';
 import { TimeWindow, windowNotes, type TimeWindowOut } from './timeWindow.ts';
+import { checkInstanceApplies, checkInstanceFound } from './instanceOption.ts';
+import { ContinuationLines } from '../decode/continuationLines.ts';
 
 export interface RunOptions {
   inputs: string[];
@@ -40,6 +44,18 @@ export interface RunOptions {
   progress?: boolean;
   /** Decode worker entry point override (tests). */
   workerFile?: string;
+  /** Live use (--stream, trace_pipe): see LiveOptions. */
+  live?: LiveOptions;
+  /** Aborted (SIGINT/SIGTERM): reading stops after the current batch; the report covers what was replayed. */
+  stop?: AbortSignal;
+}
+
+/**
+ * Live use: input is decoded as it arrives (each chunk read, not each full frame; the head is taken from
+ * the first complete lines) on the main thread, and `onReplayed` runs after each replayed batch.
+ */
+export interface LiveOptions {
+  onReplayed: (replayer: Replayer, inputs: InputInfo[]) => void;
 }
 
 export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'inputs'> = {
@@ -85,7 +101,11 @@ export async function replayTraces(opts: RunOptions): Promise<ReplayRun> {
   const progress = opts.progress ? Progress.forStderr() : new Progress(false);
   try {
     for (let index = 0; index < opts.inputs.length; index++) {
-      const summary = await replayInput(opts, index, strings, replayer, warnings, stats, prof, progress);
+      if (opts.stop?.aborted && index > 0) {
+        (inputs[inputs.length - 1].notes ??= []).push(`stopped (${String(opts.stop.reason)}): ${opts.inputs.length - index} later input(s) not read`);
+        break;
+      }
+      const summary = await replayInput(opts, index, { strings, replayer, warnings, stats, prof, progress }, inputs);
       inputs.push(summary);
     }
   } finally {
@@ -111,33 +131,87 @@ export async function replayTraces(opts: RunOptions): Promise<ReplayRun> {
   return { result, replayer, inputs };
 }
 
-async function replayInput(
-  opts: RunOptions, index: number, strings: GlobalStrings, replayer: Replayer, warnings: Warnings, stats: DecodeStats,
-  prof: Profiler | undefined, progress: Progress,
-): Promise<InputSummary> {
-  const input = await openInput(opts.inputs[index]);
+/** What a replayInput() call shares with the rest of the run. */
+interface RunState {
+  strings: GlobalStrings;
+  replayer: Replayer;
+  warnings: Warnings;
+  stats: DecodeStats;
+  prof: Profiler | undefined;
+  progress: Progress;
+}
+
+/** Opens input `index`, detects its format (reading the trace inside a systrace page) and checks --instance. */
+async function openDetected(opts: RunOptions, index: number): Promise<{ input: OpenedInput; detection: Detection; embedded: boolean }> {
+  let input = await openInput(opts.inputs[index], undefined, { live: !!opts.live });
   if (input.head.length === 0) throw new InputError(input.name, { byte: 0 }, 'empty input: no trace data');
+  const embedded = isSystraceHtml(input.head);
+  if (embedded) input = await embeddedTrace(input);
   const detection = detectFormat(input.head);
-  if (!detection) throw new InputError(input.name, { line: 1 }, `not a recognised trace (tried: ${FORMATS_TRIED})`);
-  const decode = DECODERS[detection.format];
-  if (!decode) throw new InputError(input.name, { byte: 0 }, `${detection.format} input is recognised but cannot be replayed yet`);
+  if (!detection) throw new InputError(input.name, undefined, unrecognisedMessage(input.head));
+  if (!DECODERS[detection.format]) throw new InputError(input.name, { byte: 0 }, `${detection.format} input is recognised but cannot be replayed yet`);
+  checkInstanceApplies(input.name, detection, opts.instance);
+  return { input, detection, embedded };
+}
+
+async function replayInput(opts: RunOptions, index: number, st: RunState, before: InputSummary[]): Promise<InputSummary> {
+  const { input, detection, embedded } = await openDetected(opts, index);
+  const { replayer, prof } = st;
+  const eventsBefore = replayer.counters.events;
   const ctx: DecodeContext = {
     index, input, detection, frameBytes: opts.frameBytes, maxLineBytes: opts.maxLineBytes, instance: opts.instance,
-    kallsyms: opts.kallsyms, workers: opts.workers, customEvents: replayer.pseudo?.customEvents, summary: { positions: 'line', bytes: 0, notes: [] },
+    kallsyms: opts.kallsyms, workers: opts.live ? 1 : opts.workers, customEvents: replayer.pseudo?.customEvents, summary: { positions: 'line', bytes: 0, notes: [] },
+    live: !!opts.live,
   };
   // Text captures with stacks show one in their first bytes: stacks are paired from the first event on, whatever the chunking.
-  const text = detection.format !== 'trace-dat';
+  // Binary ones (trace.dat, perf.data) pair from the first stack row's batch on: their frames do not depend on the chunk size.
+  const text = detection.format !== 'trace-dat' && detection.format !== 'perf-data';
   replayer.beginInput(index, text, text && stacksInHead(input.head), detection.format === 'trace-cmd-report');
+  const window = new TimeWindow();
+  const c = replayer.counters;
+  const lockBefore = c.acquires + c.releases + c.contended + c.acquired;
+  try {
+    await replayFrames(opts, ctx, st, window, before);
+  } catch (e) {
+    // a signal closed stdin under a pending read: what was replayed stands
+    if (!opts.stop?.aborted) throw e;
+  }
+  if (opts.stop?.aborted) ctx.summary.notes.push(`stopped (${String(opts.stop.reason)}): the report covers the input up to here`);
+  checkInstanceFound(input.name, detection, opts.instance, replayer.counters.events - eventsBefore);
+  if (prof) {
+    prof.bytesRead += input.bytesRead();
+    prof.bytesDecompressed += ctx.summary.bytes;
+  }
+  const summary: InputSummary = {
+    name: input.name, positions: ctx.summary.positions, format: detection.format, compression: input.compression, bytes: ctx.summary.bytes,
+  };
+  if (ctx.summary.instance !== undefined) summary.instance = ctx.summary.instance;
+  const w = window.out();
+  if (w) summary.window = w;
+  if (embedded) ctx.summary.notes.unshift('the trace inside a systrace HTML page (<script class="trace-data">); line numbers count from its first line');
+  if (ctx.summary.notes.length) summary.notes = ctx.summary.notes;
+  summary.lockEvents = c.acquires + c.releases + c.contended + c.acquired - lockBefore;
+  if (summary.lockEvents === 0) {
+    (summary.notes ??= []).push('no lock events: lockdep was off or the lock events were not traced (see the no-lock-events warning for what to enable)');
+  }
+  return summary;
+}
+
+/** Decodes the input's frames and replays them in order, until its end or a stop. */
+async function replayFrames(opts: RunOptions, ctx: DecodeContext, st: RunState, window: TimeWindow, before: InputSummary[]): Promise<void> {
+  const { strings, replayer, warnings, stats, prof, progress } = st;
+  const decode = DECODERS[ctx.detection.format]!;
   // ftrace text goes through pipeline/parallelDecode (inline or on workers; it remaps strings itself).
   const ftrace = decode === decodeFtraceText;
   const frames = ftrace ? decodeFtraceFrames(ctx, strings, { profiler: prof, workerFile: opts.workerFile, recycleBatches: true }) : decode(ctx);
   const remap = ftrace ? undefined : new LocalRemap(strings);
-  const window = new TimeWindow();
-  const c = replayer.counters;
-  const lockBefore = c.acquires + c.releases + c.contended + c.acquired;
+  const continuations = new ContinuationLines();
+  // what the live hook names evidence by: the inputs so far and this one
+  const liveInputs: InputInfo[] = [...before, { name: ctx.input.name, positions: ctx.summary.positions }];
   for await (const d of frames) {
     let t = prof?.start();
     remap?.apply(d.batch);
+    continuations.settle(d);
     addStats(stats, d.stats);
     warnings.merge(d.warnings);
     if (prof && t) {
@@ -151,22 +225,11 @@ async function replayInput(
       prof.end('replay', t);
       prof.events += d.batch.length;
     }
-    progress.update(input.name, input.bytesRead(), input.sizeOnDisk, replayer.counters.events);
+    if (opts.live) {
+      liveInputs[ctx.index].positions = ctx.summary.positions;
+      opts.live.onReplayed(replayer, liveInputs);
+    }
+    progress.update(ctx.input.name, ctx.input.bytesRead(), ctx.input.sizeOnDisk, replayer.counters.events);
+    if (opts.stop?.aborted) break;
   }
-  if (prof) {
-    prof.bytesRead += input.bytesRead();
-    prof.bytesDecompressed += ctx.summary.bytes;
-  }
-  const summary: InputSummary = {
-    name: input.name, positions: ctx.summary.positions, format: detection.format, compression: input.compression, bytes: ctx.summary.bytes,
-  };
-  if (ctx.summary.instance !== undefined) summary.instance = ctx.summary.instance;
-  const w = window.out();
-  if (w) summary.window = w;
-  if (ctx.summary.notes.length) summary.notes = ctx.summary.notes;
-  summary.lockEvents = c.acquires + c.releases + c.contended + c.acquired - lockBefore;
-  if (summary.lockEvents === 0) {
-    (summary.notes ??= []).push('no lock events: lockdep was off or the lock events were not traced (see the no-lock-events warning for what to enable)');
-  }
-  return summary;
 }

@@ -10,6 +10,8 @@ import { HeldStack } from './heldStack.ts';
 
 export enum ContextKind { Task = 0, Idle = 1, Softirq = 2, Hardirq = 3 }
 const KIND_NAMES = ['task', 'idle', 'softirq', 'hardirq'];
+/** The held stack of every retired task context: empty, and nothing is pushed on it (no pid names it). */
+const RETIRED = new HeldStack(1);
 /** pids below this (pid_max is at most 2^22) find their context in an array. */
 const DENSE_PIDS = 1 << 22;
 
@@ -63,6 +65,19 @@ export class Contexts {
       this.lastComm.push(0);
     }
     return id;
+  }
+
+  /**
+   * The task with this pid has ended: the pid no longer names its context (the next event of the pid
+   * creates a new one) and its held stack is let go. The context's ID stays valid for the evidence that
+   * names it (describe()).
+   */
+  retire(pid: number): void {
+    const id = this.ids.get(pid);
+    if (id === undefined) return;
+    this.ids.delete(pid);
+    if (pid >= 0 && pid < this.taskByPid.length && this.taskByPid[pid] === id) this.taskByPid[pid] = -1;
+    this.stacks[id] = RETIRED;
   }
 
   /** Existing context or -1 (no creation). */

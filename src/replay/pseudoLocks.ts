@@ -27,6 +27,8 @@ export class PseudoLocks {
   readonly markerEvent: number;
   /** Event names the decoder must keep (custom events; trace_marker is always kept). */
   readonly customEvents: string[];
+  /** Rules that mapped at least one event (the others are reported: a rule that never matches is a mistake or stale). */
+  readonly used = new Set<PseudoLockRule>();
 
   constructor(rules: Rules, private readonly strings: GlobalStrings) {
     const names = new Set<string>();
@@ -68,6 +70,7 @@ export class PseudoLocks {
       }
       const action = r.action === 'acquire' ? PseudoAction.Acquire : r.action === 'release' ? PseudoAction.Release : PseudoAction.Wait;
       op = Int32Array.of(action, this.strings.intern(r.lock), this.strings.intern(`${r.lock}:${inst ?? ''}`), r.read ? 1 : 0);
+      this.used.add(r);
       break;
     }
     if (this.cache.size >= MAX_CACHE) this.cache.clear();

@@ -199,6 +199,8 @@ export class Replayer implements LateStacks {
         case EventKind.Custom: if (this.pseudo) this.onPseudo(b.name[i], b.addr[i]); break;
         case EventKind.Lost: this.onLost(); break;
         case EventKind.BufferStarted: this.onBufferStarted(); break;
+        case EventKind.TaskExit: this.onTaskEnd(b.aux[i], 'exited'); break;
+        case EventKind.TaskFork: this.onTaskEnd(b.aux[i], 'was reused by a fork (its exit was not seen)'); break;
       }
     }
   }
@@ -829,6 +831,23 @@ export class Replayer implements LateStacks {
     const wqCls = st.depth >= 2 && this.workqueues.isWqMapName(st.name[0]) ? st.cls[0] : -1;
     const workCls = st.depth >= 1 && this.workqueues.isWorkMapName(st.name[st.depth - 1]) ? st.cls[st.depth - 1] : -1;
     this.workqueues.onExecute(wqCls >= 0 ? this.classes.base[wqCls] : -1, wqCls >= 0 ? st.inst[0] : -1, workCls, b.addr[i], b.name[i]);
+  }
+
+  // ------------------------------------------------------------ task lifetime
+
+  /**
+   * sched_process_exit of a task, or sched_process_fork of a child whose pid a task of the capture had:
+   * the pid's context ends, so a later task with that pid starts with nothing held (over a long live
+   * run pids are reused). Locks it still held are dropped and warned, as lockdep's
+   * debug_check_no_locks_held() complains of a task exiting with locks held.
+   */
+  private onTaskEnd(pid: number, how: string): void {
+    const ctx = this.contexts.peek(ContextKind.Task, pid);
+    if (ctx < 0) return;
+    const st = this.contexts.stacks[ctx];
+    const n = st.depth + st.overflow;
+    if (n > 0) this.warnings.add('held-at-context-exit', this.b.input, this.b.pos[this.row], `${n} lock(s) held by task ${pid} when it ${how}`, n);
+    this.contexts.retire(pid);
   }
 
   // ------------------------------------------------------------ lost state

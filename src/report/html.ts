@@ -136,6 +136,7 @@ export function renderHtml(result: ReplayResult): string {
     (r.selection ? ` Shown: ${r.findings.length} of ${total}.` : '') + '</p>');
   body.push(summaryHtml(summary));
   for (const w of r.warnings) body.push(`<p class="warning">warning ${escapeHtml(w.kind)} (${w.count}x): ${escapeHtml(w.text)}</p>`);
+  for (const w of r.observations) body.push(`<p class="observation">observed ${escapeHtml(w.kind)} (${w.count}x): ${escapeHtml(w.text)}</p>`);
   if (r.findings.length) body.push(indexHtml(r.findings, numbers));
   if (views.v.length) body.push('<p class="legend">classes: <span style="background:#ffc9c9">irq-safe</span><span style="background:#d0ebff">irq-unsafe</span><span style="background:#ffd8a8">both</span><span style="border-style:dashed">pseudo-lock</span> red: the cycle</p>');
   let opened = 0;

@@ -5,7 +5,7 @@
  */
 import type { Replayer } from '../replay/replayer.ts';
 import type { DecodeStats } from '../decode/decoder.ts';
-import { WARNING_KINDS, WARNING_TEXT, type Warnings } from '../decode/warnings.ts';
+import { OBSERVATION_KINDS, WARNING_KINDS, WARNING_TEXT, type Warnings } from '../decode/warnings.ts';
 import { compareFindings, type Finding } from '../analysis/findings.ts';
 import { judgeCycle, judgeInconsistent, judgeRecursion } from '../analysis/verdicts.ts';
 import { chooseCycles } from '../analysis/cycleChoice.ts';
@@ -31,6 +31,8 @@ export interface ReplayStats {
   workqueueEvents: number;
   skipped: number;
   otherEvents: number;
+  /** Lines continuing an event's text (trace_printk / trace_marker text with an embedded newline). */
+  continuationLines: number;
   lostEvents: number;
   lostMarkers: number;
   bufferStarts: number;
@@ -50,7 +52,10 @@ export interface ReplayResult {
   schema: typeof REPORT_SCHEMA;
   inputs: InputSummary[];
   stats: ReplayStats;
+  /** What means the input is damaged or could not be read (`--strict` fails on these). */
   warnings: WarningOut[];
+  /** What real captures show normally (kernel behaviour, the window's edges, format limits): counted, never warnings. */
+  observations: WarningOut[];
   /** Where the kernel's default lockdep limits would have been exceeded. */
   capacity: { limit: string; value: number; input: string; line?: number; byte?: number }[];
   /** Findings by kind and verdict, top classes (report/summary): over every finding, also when filters show some. */
@@ -83,10 +88,11 @@ export function buildResult(r: Replayer, inputs: InputSummary[], decode: DecodeS
     return inp.positions === 'line' ? { input: inp.name, line: pos } : { input: inp.name, byte: pos };
   };
   const warningsOut: WarningOut[] = [];
+  const observations: WarningOut[] = [];
   for (const kind of WARNING_KINDS) {
     const count = warnings.count(kind);
     if (!count) continue;
-    warningsOut.push({
+    (OBSERVATION_KINDS.has(kind) ? observations : warningsOut).push({
       kind, count, text: WARNING_TEXT[kind],
       first: (warnings.first.get(kind) ?? []).map((l) => ({ ...where(l.input, l.pos), ...(l.detail !== undefined ? { detail: l.detail } : {}) })),
     });
@@ -106,6 +112,7 @@ export function buildResult(r: Replayer, inputs: InputSummary[], decode: DecodeS
       workqueueEvents: c.workqueueEvents,
       skipped,
       otherEvents: decode.otherEvents,
+      continuationLines: decode.continuationLines,
       lostEvents: c.lostEvents,
       lostMarkers: c.lostMarkers,
       bufferStarts: r.bufferStarts,
@@ -121,6 +128,7 @@ export function buildResult(r: Replayer, inputs: InputSummary[], decode: DecodeS
       maxDepth: r.capacity.maxDepth,
     },
     warnings: warningsOut,
+    observations,
     capacity: r.capacity.hits.map((h) => ({ limit: h.limit, value: h.value, ...where(h.input, h.pos) })) as ReplayResult['capacity'],
     findings,
   };

@@ -98,14 +98,8 @@ export function renderText(result: ReplayResult, opts: TextOptions = {}): string
     }
     out.push('');
   }
-  if (r.warnings.length) {
-    out.push('Warnings:');
-    for (const w of r.warnings) {
-      out.push(`  ${w.kind}: ${w.count} — ${w.text}`);
-      for (const l of w.first) out.push(`      at ${where(l)}${l.detail !== undefined ? `: ${safe(l.detail)}` : ''}`);
-    }
-    out.push('');
-  }
+  countedList(out, 'Warnings (the input is damaged or could not all be read; --strict fails on these):', r.warnings);
+  countedList(out, 'Observations (normal kernel behaviour, the capture window\'s edges, limits of the format; not warnings):', r.observations);
   return out.join('\n');
 }
 
@@ -140,6 +134,18 @@ function compact(f: Finding, n: number): string[] {
   return out;
 }
 
+/** A warning or observation list: each kind with its count, then its first locations. */
+function countedList(out: string[], title: string, list: ReplayResult['warnings']): void {
+  if (!list.length) return;
+  out.push(title);
+  for (const w of list) {
+    out.push(`  ${w.kind}: ${w.count} — ${w.text}`);
+    for (const l of w.first) out.push(`      at ${where(l)}${l.detail !== undefined ? `: ${safe(l.detail)}` : ''}`);
+  }
+  out.push('');
+}
+
+
 /**
  * "unverified findings rest on N uncertain dependencies; most: A -> B (k), ...":
  * what to look at (or what a bigger buffer would have recorded cleanly).
@@ -173,7 +179,7 @@ function frames(stack: string[], indent = 7): string[] {
   return stack.map((f) => pad + safe(f));
 }
 
-function renderFinding(f: Finding, n: number): string[] {
+export function renderFinding(f: Finding, n: number): string[] {
   const out: string[] = [];
   const bar = '======================================================';
   out.push(bar);

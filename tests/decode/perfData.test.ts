@@ -1,7 +1,8 @@
 /**
  * perf.data decoder, against `perf script` as the oracle: every shared capture's perf.data
  * (../shared/traces: abba/perf_rerun, none, the three *-stacks/perf) decodes to exactly the events
- * of the `perf script` text shipped beside it (same order, times, CPUs, tasks, comms, bodies), plus
+ * of the `perf script` text shipped beside it (same order, times, CPUs, tasks, comms, bodies, and
+ * each event's callchain frame by frame: function+offset from --kallsyms, user frames by address), plus
  * the samples of exiting tasks perf prints with tid -1 (the raw data's common_pid names them).
  * traces/perf-pipe-workqueue.data.xz (pipe mode, a host recording, see traces/README.md) likewise
  * without ../shared. Also: irq bits from common_flags, perf's start-up window, lost records, the
@@ -16,6 +17,7 @@ import { openInput } from '../../src/io/openInput.ts';
 import { detectFormat } from '../../src/decode/detectFormat.ts';
 import { DECODERS, type DecodeContext } from '../../src/decode/registry.ts';
 import { EVENT_KIND_NAMES, EventKind, IrqBits, LockFlags } from '../../src/model/eventKind.ts';
+import { parseStackFrame } from '../../src/model/stackFrame.ts';
 import { InputError } from '../../src/model/inputError.ts';
 import { DEFAULT_RUN_OPTIONS, runReplay } from '../../src/pipeline/runReplay.ts';
 import { cli, ROOT, SHARED_TRACES } from '../helpers/cli.ts';
@@ -31,6 +33,9 @@ interface Decoded {
   flags: number[];
   notes: string[];
   format: string;
+  /** Stack and StackFrame rows. */
+  stacks: number;
+  frames: number;
 }
 
 const decoded = new Map<string, Promise<Decoded>>();
@@ -42,8 +47,24 @@ function decodeOnce(path: string, kallsyms?: string): Promise<Decoded> {
   return d;
 }
 
-/** Every event of a trace, one comparable line each (time in µs as perf script prints it). */
-async function decode(path: string, kallsyms?: string, frameBytes = 4 << 20): Promise<Decoded> {
+/**
+ * A stack frame as both sides can show it: a kernel frame by function and offset when `symbols` (perf
+ * script resolves it from kallsyms, perf.data with --kallsyms), else by address. A user-space frame only
+ * as one: perf.data gives its address, perf script prints it relative to its mapping (from the MMAP
+ * records, which lockreplay does not follow: it replays kernel locks).
+ */
+function frameKey(text: string, symbols: boolean): string {
+  const a = /^0x([0-9a-f]+)$/.exec(text) ?? /^([0-9a-f]+) /.exec(text);
+  if (a && !a[1].startsWith('ffff')) return 'user';
+  const f = parseStackFrame(text);
+  return symbols && f.func !== undefined ? `${f.func}+${f.off}` : (f.addr ?? `?${text}`);
+}
+
+/**
+ * Every event of a trace, one comparable line each (time in µs as perf script prints it), with its call
+ * stack (the Stack and StackFrame rows after it) as frame keys.
+ */
+async function decode(path: string, kallsyms?: string, frameBytes = 4 << 20, symbols = true): Promise<Decoded> {
   const input = await openInput(path);
   const detection = detectFormat(input.head)!;
   const ctx: DecodeContext = {
@@ -51,15 +72,28 @@ async function decode(path: string, kallsyms?: string, frameBytes = 4 << 20): Pr
     summary: { positions: 'line', bytes: 0, notes: [] },
   };
   const texts: string[] = [''];
-  const d: Decoded = { rows: [], kinds: [], irq: [], flags: [], notes: [], format: detection.format };
+  const d: Decoded = { rows: [], kinds: [], irq: [], flags: [], notes: [], format: detection.format, stacks: 0, frames: 0 };
+  let lastCpu = -1;
   for await (const f of DECODERS[detection.format]!(ctx)) {
     const b = f.batch;
     expect(b.stringsFrom).toBe(texts.length);
     texts.push(...b.strings);
     for (let i = 0; i < b.length; i++) {
       const k = b.kind[i];
-      // Call stacks are not events: perf script's callchains come out as Stack rows, perf.data's are not attached yet (issue 17).
-      if (k === EventKind.Stack || k === EventKind.StackFrame) continue;
+      // Call stacks are not events: each goes with the event row before it (the Stack row has its cpu and time).
+      if (k === EventKind.Stack) {
+        const ev = d.rows.length - 1;
+        expect(b.cpu[i], `stack of ${d.rows[ev]}`).toBe(lastCpu);
+        d.rows[ev] += ' <=';
+        d.stacks++;
+        continue;
+      }
+      if (k === EventKind.StackFrame) {
+        d.rows[d.rows.length - 1] += ` ${frameKey(texts[b.name[i]], symbols)}`;
+        d.frames++;
+        continue;
+      }
+      lastCpu = b.cpu[i];
       d.kinds.push(k);
       d.irq.push(b.irq[i]);
       d.flags.push(b.lockFlags[i]);
@@ -107,11 +141,14 @@ const SHARED_PERF = existsSync(SHARED_TRACES)
   : [];
 
 describe('perf.data against perf script', () => {
-  it('pipe mode (a host recording with callchains): every event, in perf script\'s order', async () => {
-    const data = await decode(PIPE);
+  it('pipe mode (a host recording with callchains): every event and its callchain, in perf script\'s order', async () => {
+    // the host's kallsyms is not kept: frames are compared by address
+    const data = await decode(PIPE, undefined, undefined, false);
     expect(data.format).toBe('perf-data');
     expect(data.notes[0]).toBe('perf.data (pipe mode)');
-    const text = await decode(PIPE_SCRIPT);
+    const text = await decode(PIPE_SCRIPT, undefined, undefined, false);
+    expect(data.stacks).toBeGreaterThan(500);
+    expect(data.frames).toBe(text.frames);
     expect(text.format).toBe('perf-script');
     expect(text.rows.length).toBeGreaterThan(500);
     expect(compare(data, text)).toBe(0);
@@ -121,16 +158,20 @@ describe('perf.data against perf script', () => {
     expect(data.irq.every((x) => !(x & IrqBits.NoFlags))).toBe(true);
   });
 
-  it('gives the same events whatever the frame size', async () => {
+  it('gives the same events and stacks whatever the frame size', async () => {
     const big = await decode(PIPE);
     const small = await decode(PIPE, undefined, 256);
+    expect(big.frames).toBeGreaterThan(0);
     expect(small.rows).toEqual(big.rows);
   });
 
-  it.skipIf(SHARED_PERF.length === 0).each(SHARED_PERF)('%s: the same events as its perf script text', async (dir) => {
+  it.skipIf(SHARED_PERF.length === 0).each(SHARED_PERF)('%s: the same events and callchains as its perf script text', async (dir) => {
     const d = join(SHARED_TRACES, dir);
     const data = await decodeOnce(join(d, 'perf.data.xz'), join(d, 'kallsyms.txt.xz'));
     const text = await decodeOnce(join(d, 'perf-script.txt.xz'));
+    // every event's frames are part of its row: compare() checks them one by one (perf -g recordings)
+    if (dir.endsWith('-stacks/perf')) expect(text.stacks).toBeGreaterThan(10_000);
+    expect(data.stacks).toBeGreaterThanOrEqual(text.stacks);
     const extra = compare(data, text);
     expect(extra).toBe(tidMinusOneLines(join(d, 'perf-script.txt.xz')));
     // counts per event kind: perf script's lines, plus its tid -1 lines

@@ -170,9 +170,9 @@ describe.skipIf(!existsSync(ABBA_PERF))('perf script, real abba/perf_rerun captu
     const deps = await replayDependencies([ABBA_PERF]);
     expect(deps).toContainEqual({ from: 'lr_mutex_a', to: 'lr_mutex_b' });
     const r = await runReplay({ ...DEFAULT_RUN_OPTIONS, inputs: [ABBA_PERF] });
-    const unheld = r.warnings.find((w) => w.kind === 'unheld-release');
+    const unheld = r.observations.find((w) => w.kind === 'unheld-release');
     expect(unheld?.first.map((f) => f.detail)).toEqual(expect.arrayContaining(['lr_mutex_b']));
-    const recovered = r.warnings.find((w) => w.kind === 'recovered-acquire');
+    const recovered = r.observations.find((w) => w.kind === 'recovered-acquire');
     expect(recovered?.first.map((f) => f.detail)).toEqual(expect.arrayContaining(['lr_mutex_a']));
   });
 });

@@ -4,8 +4,8 @@
  *  - round trip: the decoder gives back exactly the generated events in perf's order (by time, ties in
  *    file order, across CPU buffers and FINISHED_ROUNDs), with their irq bits from common_flags, comms from
  *    COMM records (":pid" otherwise, as perf script), lost records as Lost events, and perf's start-up window
- *    (acquisitions before a CPU's first lock_release uncertain, a buffer-started marker before it), for any
- *    frame size;
+ *    (acquisitions before a CPU's first lock_release uncertain, a buffer-started marker before it), and
+ *    each sample's callchain as a Stack row and its frames right after it, for any frame size;
  *  - hostile bytes: mutated files never throw anything but InputError.
  */
 import { describe, expect, it } from 'vitest';
@@ -55,6 +55,7 @@ describe('perf.data decoder: round trip of generated files', () => {
     expect(rows.some((r) => r.kind === 9)).toBe(true); // lost
     expect(rows.some((r) => r.irq & 1)).toBe(true); // hardirq
     expect(rows.some((r) => r.comm.startsWith(':'))).toBe(true); // a task without COMM
+    expect(rows.some((r) => r.kind === 13)).toBe(true); // callchain frames
   });
 });
 

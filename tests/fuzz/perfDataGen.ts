@@ -173,7 +173,8 @@ export function writePerfData(c: GenCapture): { bytes: Buffer; expected: Expecte
           timed.push({ kind: EventKind.Lost, tsNs: ts, cpu, pid: -1, irq: 0, lockFlags: 0, name: '', addr: '', comm: '', aux: e.lostBefore });
         }
         const raw = rawOf(e, e.pid);
-        const chain = c.callchains ? [0xffffffffffffff80n, 0xffffffff8108177fn, 0xffffffff81380e86n] : []; // PERF_CONTEXT_KERNEL, then two frames
+        // PERF_CONTEXT_KERNEL, two kernel frames, PERF_CONTEXT_USER, one user frame
+        const chain = c.callchains ? [0xffffffffffffff80n, 0xffffffff8108177fn, 0xffffffff81380e86n, 0xfffffffffffffe00n, 0x47cc80n] : [];
         header(9, 8 + 48 + (c.callchains ? 8 + chain.length * 8 : 0) + 4 + raw.length);
         data.u64(idOf(e.kind, cpu)).bytes(Buffer.from(new BigUint64Array([0xffffffff8108177fn]).buffer)).i32pair(e.pid, e.pid).u64(ts).u32(cpu).u32(0).u64(1);
         if (c.callchains) {
@@ -182,10 +183,18 @@ export function writePerfData(c: GenCapture): { bytes: Buffer; expected: Expecte
         }
         data.u32(raw.length).bytes(raw);
         const kind = KIND_OF_GEN[e.kind];
+        const irq = irqBitsOfCommonFlags(e.commonFlags), comm = commOf.get(e.pid) ?? `:${e.pid}`;
         timed.push({
-          kind, tsNs: ts, cpu, pid: e.pid, irq: irqBitsOfCommonFlags(e.commonFlags), lockFlags: kind === EventKind.Acquire ? e.lockFlags & 3 : 0,
-          name: LOCK_NAMES[e.lock], addr: `0x${lockAddr(e.lock).toString(16)}`, comm: commOf.get(e.pid) ?? `:${e.pid}`, aux: 0,
+          kind, tsNs: ts, cpu, pid: e.pid, irq, lockFlags: kind === EventKind.Acquire ? e.lockFlags & 3 : 0,
+          name: LOCK_NAMES[e.lock], addr: `0x${lockAddr(e.lock).toString(16)}`, comm, aux: 0,
         });
+        if (c.callchains) {
+          // the callchain: a Stack row like its sample, then its frames without the context markers (no kallsyms: addresses)
+          timed.push({ kind: EventKind.Stack, tsNs: ts, cpu, pid: e.pid, irq, lockFlags: 0, name: '', addr: '', comm, aux: 0 });
+          for (const f of ['0xffffffff8108177f', '0xffffffff81380e86', '0x47cc80']) {
+            timed.push({ kind: EventKind.StackFrame, tsNs: ts, cpu, pid: 0, irq: 0, lockFlags: 0, name: f, addr: '', comm: '', aux: 0 });
+          }
+        }
       });
     });
     header(68, 8); // FINISHED_ROUND

@@ -130,6 +130,7 @@ export function classSet(f: Finding): string[] {
   return [...new Set(f.classes.map((c) => c.replace(/#\d+$/, '')))].sort();
 }
 
+/** The count of a warning or observation kind (src/decode/warnings.ts OBSERVATION_KINDS). */
 export function warningCount(r: ReplayResult, kind: string): number {
-  return r.warnings.find((w) => w.kind === kind)?.count ?? 0;
+  return [...r.warnings, ...r.observations].find((w) => w.kind === kind)?.count ?? 0;
 }

@@ -91,7 +91,7 @@ describe('past the replay depth limit', () => {
 
   it('unreleased ones are held at the end, and said to be past the limit', async () => {
     const r = await replay(nest(new MiniTrace(), t1, 'n', 10), opts);
-    const w = r.warnings.find((x) => x.kind === 'held-at-end')!;
+    const w = r.observations.find((x) => x.kind === 'held-at-end')!;
     expect(w.count).toBe(10);
     expect(w.first[0].detail).toBe('10 in task 100 (2 past the depth limit)');
   });

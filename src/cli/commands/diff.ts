@@ -4,6 +4,7 @@
  * NEW introduces a cycle judged a deadlock (as replay's exit 1), else 0.
  */
 import { Command, Option } from 'commander';
+import { checkOutputPath } from '../outputPaths.ts';
 import { writeFileSync } from 'node:fs';
 import { graphOfInput } from '../../graph/graphReplay.ts';
 import { diffGraphs, normaliseName, restrictDiff } from '../../graph/graphDiff.ts';
@@ -23,6 +24,7 @@ export function registerDiff(program: Command): void {
     .option('--touching <pattern>', 'only classes matching (name, glob or /regex/; repeatable), the dependencies and cycles through them',
       (v: string, acc: string[]) => [...acc, v], [] as string[])
     .action(async (oldPath: string, newPath: string, o: { format: string; out?: string; touching: string[] }) => {
+      checkOutputPath('-o', o.out);
       let d = diffGraphs(await graphOfInput(oldPath), await graphOfInput(newPath));
       if (o.touching.length) {
         const pats = o.touching.map((t) => compilePattern(t, (detail) => { throw new InputError("--touching", undefined, `${t}: ${detail}`); }));

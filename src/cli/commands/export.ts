@@ -5,6 +5,7 @@
  * captures can be drawn too.
  */
 import { Command, Option } from 'commander';
+import { checkOutputPath } from '../outputPaths.ts';
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_RUN_OPTIONS } from '../../pipeline/runReplay.ts';
 import { replayWithGraphs } from '../../graph/graphReplay.ts';
@@ -20,6 +21,7 @@ export function registerExport(program: Command): void {
     .option('-o, --out <file>', 'write to a file')
     .option('--one-capture', 'the trace inputs are consecutive pieces of one recording (default: each is its own capture)')
     .action(async (inputs: string[], o: { format: string; cycles?: boolean; out?: string; oneCapture?: boolean }) => {
+      checkOutputPath('-o', o.out);
       const { result, graph } = await replayWithGraphs({ ...DEFAULT_RUN_OPTIONS, inputs }, { oneCapture: !!o.oneCapture });
       const text = renderDot(graph, result.findings, { cycles: !!o.cycles });
       if (o.out) writeFileSync(o.out, text);

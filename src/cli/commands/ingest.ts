@@ -4,7 +4,6 @@
  * store in a transaction of its own. One line per capture: new or already
  * present, with its counts.
  */
-import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_RUN_OPTIONS } from '../../pipeline/runReplay.ts';
 import { loadRules } from '../../analysis/rules.ts';
@@ -12,7 +11,7 @@ import { defaultStore } from '../../store/storeUrl.ts';
 import { withStore } from '../../store/openStore.ts';
 import { loadCapture } from '../../store/captureSource.ts';
 import { ingestWithCrossCapture, type CrossCaptureIngestOutcome } from '../../store/crossCaptureIngest.ts';
-import { parseWorkers } from './replay.ts';
+import { defaultWorkers, parseWorkers } from '../optionValues.ts';
 
 interface IngestOptions {
   store: string;
@@ -39,7 +38,7 @@ export function registerIngest(program: Command): void {
     .option('--test-id <id>', 'KernelCI test id the captures belong to (KCIDB export)')
     .addOption(new Option('--wq-model <model>', 'workqueue classes: per instance (>= 5.1) or shared by name (older kernels)').choices(['dynamic', 'shared']).default('dynamic'))
     .option('--rules <file>', 'rules file (JSON, docs/rules.md) applied when replaying traces')
-    .option('--workers <n>', 'threads per replay (default: the number of cores)', parseWorkers, availableParallelism())
+    .option('--workers <n>', 'threads per replay (default: as replay --workers)', parseWorkers, defaultWorkers())
     .action(async (inputs: string[], o: IngestOptions) => {
       if (o.capture !== undefined && inputs.length > 1) throw new InvalidArgumentError('--capture names one capture: give one input with it');
       const run = {

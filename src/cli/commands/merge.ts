@@ -6,6 +6,7 @@
  * capture. Trace inputs are replayed first, each as its own capture.
  */
 import { Command, Option } from 'commander';
+import { checkOutputPath } from '../outputPaths.ts';
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_RUN_OPTIONS } from '../../pipeline/runReplay.ts';
 import { serializeGraph } from '../../graph/graphFile.ts';
@@ -23,6 +24,7 @@ export function registerMerge(program: Command): void {
     .addOption(new Option('--format <fmt>', 'report format').choices(['text', 'json', 'html']).default('text'));
   addTriageOptions(cmd)
     .action(async (paths: string[], o: TriageOptions & { out: string; format: string }) => {
+      checkOutputPath('-o', o.out);
       // The same semantics as `replay` of several inputs: each trace is its own capture.
       const { result, graph } = await judgeCaptures(await captureSources(paths, false), { ...DEFAULT_RUN_OPTIONS, inputs: paths }, {});
       writeFileSync(o.out, serializeGraph(graph));

@@ -26,7 +26,7 @@ export async function* decodeFtraceText(ctx: DecodeContext): AsyncGenerator<Deco
   const decoder = new FtraceTextDecoder(ctx.index, ftraceTextOptions(ctx));
   const joiner = new LineJoiner(decoder, ctx.maxLineBytes);
   const spare: ArrayBuffer[] = [];
-  for await (const b of cutBlocks(ctx.input, Math.max(1, Math.floor(ctx.frameBytes)), spare)) {
+  for await (const b of cutBlocks(ctx.input, Math.max(1, Math.floor(ctx.frameBytes)), spare, ctx.live)) {
     ctx.summary.bytes += b.length;
     const bytes = new Uint8Array(b.ab, 0, b.length);
     const first = bytes.indexOf(0x0a);

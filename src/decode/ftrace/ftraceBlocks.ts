@@ -28,8 +28,9 @@ export interface BlockInput {
  * Cuts the input into blocks of exactly `blockBytes` (the last one shorter),
  * in buffers from `spare` (returned there by the consumer) or new ones. A
  * regular file is read straight into the blocks; chunks are copied in.
+ * `live`: each chunk that arrived ends a block (trace_pipe: findings as they happen).
  */
-export async function* cutBlocks(input: BlockInput, blockBytes: number, spare: ArrayBuffer[]): AsyncGenerator<RawBlock> {
+export async function* cutBlocks(input: BlockInput, blockBytes: number, spare: ArrayBuffer[], live = false): AsyncGenerator<RawBlock> {
   const fresh = (): ArrayBuffer => {
     let ab = spare.pop();
     while (ab && ab.byteLength < blockBytes) ab = spare.pop();
@@ -71,7 +72,8 @@ export async function* cutBlocks(input: BlockInput, blockBytes: number, spare: A
       view.set(n === c.length ? c : c.subarray(off, off + n), fill);
       fill += n;
       off += n;
-      if (fill === blockBytes) {
+      // a full block; live input (trace_pipe): what has arrived is decoded now, not when a block is full
+      if (fill === blockBytes || (live && off === c.length)) {
         const endsLine = view[fill - 1] === LF;
         yield { ab, length: fill, startsLine };
         startsLine = endsLine;

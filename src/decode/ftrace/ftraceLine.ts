@@ -20,6 +20,13 @@ const HARDIRQ = IrqBits.Hardirq, SOFTIRQ = IrqBits.Softirq, NMI = IrqBits.Nmi, I
 const BH_OFF = IrqBits.BhOff, NO_FLAGS = IrqBits.NoFlags, NO_BH_INFO = IrqBits.NoBhInfo;
 
 const BUFFER_STARTED = ascii('##### CPU ');
+const VERSION = ascii('version = ');
+const CPU_SP = ascii('CPU ');
+const IS_EMPTY = ascii(' is empty');
+const ARROW = ascii(' -> ');
+const FROM_PARENT = ascii(' <-');
+const PRINT = ascii('print');
+const MARK_WRITE = ascii('tracing_mark_write:');
 const CPU_COLON = ascii('CPU:');
 const LOST = ascii('LOST ');
 const EVENTS = ascii('EVENTS');
@@ -27,9 +34,28 @@ const EVENTS = ascii('EVENTS');
 const STACK_TRACE = ascii('<stack trace>');
 const USER_STACK_TRACE = ascii('<user stack trace>');
 
+/** What a parsed line is (LineFields.type). */
+export const LineType = {
+  Event: 0,
+  /** comments, blank lines, trace-cmd report's "cpus=N", "version = 6", "CPU N is empty" */
+  Header: 1,
+  Lost: 2,
+  BufferStarted: 3,
+  /**
+   * An event of a tracer whose print format has no "name:" (a trace line's context and timestamp, then
+   * the syscall tracer's "sys_x(args)" / "sys_x -> 0x0" or the function tracer's "f <-parent"): an other event.
+   */
+  OtherTracer: 4,
+  /** ftrace's `<stack trace>` entry after an event (options/stacktrace, a stacktrace trigger) */
+  StackTrace: 5,
+  /** `<user stack trace>` (options/userstacktrace) */
+  UserStackTrace: 6,
+  Unparsed: -1,
+} as const;
+
 /** What a parsed line says; fields are written into this reusable record. */
 export interface LineFields {
-  /** 0 = event line, 1 = header/comment, 2 = lost events, 3 = buffer started, 4 = `<stack trace>`, 5 = `<user stack trace>`, -1 = unparsed */
+  /** a LineType */
   type: number;
   commStart: number;
   commEnd: number;
@@ -79,6 +105,7 @@ export function parseFtraceLine(b: Uint8Array, s: number, e: number, instanceMod
     }
   }
   if (startsWith(b, i, e, CPU_COLON)) return parseLost(b, i + CPU_COLON.length, e, f);
+  if (isReportHeader(b, i, e)) return void (f.type = LineType.Header);
   if (e - i >= 5 && b[i] === 0x63 && b[i + 1] === 0x70 && b[i + 2] === 0x75 && b[i + 3] === 0x73 && b[i + 4] === 0x3d) {
     return void (f.type = 1); // trace-cmd report's "cpus=N"
   }
@@ -95,12 +122,15 @@ export function parseFtraceLine(b: Uint8Array, s: number, e: number, instanceMod
     // event name up to the next ':'
     const ns = skipSpaces(b, q + 1, e);
     if (b[ns] === 0x3c) {
-      if (startsWith(b, ns, e, STACK_TRACE)) return void (f.type = 4);
-      if (startsWith(b, ns, e, USER_STACK_TRACE)) return void (f.type = 5);
+      if (startsWith(b, ns, e, STACK_TRACE)) return void (f.type = LineType.StackTrace);
+      if (startsWith(b, ns, e, USER_STACK_TRACE)) return void (f.type = LineType.UserStackTrace);
     }
     let ne = ns;
     while (ne < e && b[ne] !== COLON && b[ne] !== SP) ne++;
-    if (ne === ns || ne >= e || b[ne] !== COLON) return void (f.type = -1);
+    if (ne === ns || ne >= e || b[ne] !== COLON) {
+      f.type = ne > ns && (startsWith(b, ne, e, ARROW) || startsWith(b, ne, e, FROM_PARENT)) ? LineType.OtherTracer : LineType.Unparsed;
+      return;
+    }
     f.nameStart = ns;
     f.nameEnd = ne;
     f.bodyStart = ne + 1;
@@ -108,6 +138,34 @@ export function parseFtraceLine(b: Uint8Array, s: number, e: number, instanceMod
     return;
   }
   f.type = -1;
+}
+
+/** Older `trace-cmd report` header lines: "version = 6", "CPU 1 is empty". */
+function isReportHeader(b: Uint8Array, i: number, e: number): boolean {
+  if (startsWith(b, i, e, VERSION)) {
+    let k = i + VERSION.length;
+    while (k < e && isDigit(b[k])) k++;
+    return k === e && k > i + VERSION.length;
+  }
+  if (!startsWith(b, i, e, CPU_SP)) return false;
+  let k = i + CPU_SP.length;
+  const d = k;
+  while (k < e && isDigit(b[k])) k++;
+  return k > d && e - k === IS_EMPTY.length && startsWith(b, k, e, IS_EMPTY);
+}
+
+/** The ftrace `print` event (trace_marker writes and trace_printk() as trace-cmd report names them). */
+export function isPrintEvent(b: Uint8Array, s: number, e: number): boolean {
+  return e - s === PRINT.length && startsWith(b, s, e, PRINT);
+}
+
+/**
+ * Where the text of a `print` event's body [s, e) begins when it is a trace_marker write
+ * ("tracing_mark_write: TEXT": the event's ip printed with %ps), else -1 (a trace_printk()).
+ */
+export function markerTextAt(b: Uint8Array, s: number, e: number): number {
+  s = skipSpaces(b, s, e);
+  return startsWith(b, s, e, MARK_WRITE) ? s + MARK_WRITE.length : -1;
 }
 
 /** Index of the ':' ending a trace-cmd instance prefix at i, or -1. */

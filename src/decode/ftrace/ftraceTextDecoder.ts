@@ -18,12 +18,15 @@ import { countOther, emptyStats, type DecodedFrame } from '../decoder.ts';
 import { eventKindOf, parseBody } from '../eventBodies.ts';
 import { isCutOffLastLine } from '../cutOffLine.ts';
 import { NameByAddress } from '../../model/nameByAddress.ts';
-import { newLineFields, parseContext, parseFlags, parseFtraceLine, type LineFields } from './ftraceLine.ts';
+import { LineType, isPrintEvent, markerTextAt, newLineFields, parseContext, parseFlags, parseFtraceLine, type LineFields } from './ftraceLine.ts';
 
 // Module-local constants for the per-byte code: V8 reads an imported binding
 // (or a property of an imported object) on every use instead of folding it.
 const SP = 0x20, TAB = 0x09, CR = 0x0d, LF = 0x0a, COLON = 0x3a, DOT = 0x2e, HASH = 0x23;
 const ACQUIRE = EventKind.Acquire, RELEASE = EventKind.Release, CONTENDED = EventKind.Contended, ACQUIRED = EventKind.Acquired;
+const MARKER = EventKind.Marker;
+/** decodeLine(): the line has no trace line's shape. */
+const UNPARSED = -1;
 const TRY = LockFlags.Try, READ = LockFlags.Read, NO_FLAGS = IrqBits.NoFlags;
 const COMM_SLOTS = 4096, COMM_SLOTS_MASK = COMM_SLOTS - 1;
 const ADDR_SLOT_BITS = 13, ADDR_SLOTS = 1 << ADDR_SLOT_BITS, ADDR_SLOTS_SHIFT = 32 - ADDR_SLOT_BITS;
@@ -156,11 +159,17 @@ export class FtraceTextDecoder {
     const lastLf = this.opts.fastPath === false ? -1 : buf.lastIndexOf(LF);
     let line = firstLine;
     let s = 0;
+    // Was the last decided line an other event (1), whose text a line without a trace line's shape may
+    // continue (trace_printk / trace_marker text with an embedded newline), or not (0)? -1: no decided
+    // line yet in this frame; unparsed lines then are `leading`, settled by the frame before (ContinuationLines).
+    let open = -1, leading = 0;
     while (s < n) {
       stats.lines++;
       if (s <= lastLf) {
+        const others = stats.otherEvents;
         const next = this.fastLine(buf, s, line, out, strings, f, warnings, stats);
         if (next > 0) {
+          open = stats.otherEvents > others ? 1 : 0;
           line++;
           s = next;
           continue;
@@ -171,18 +180,30 @@ export class FtraceTextDecoder {
       const next = e < n ? e + 1 : n;
       if (e - s > maxLine) {
         warnings.add('long-line', input, line, `${e - s} bytes`);
+        open = 0;
       } else if (isCutOffLastLine(buf, s, e, next)) {
         // The kernel ends every line with a newline: the capture was cut off here (decode/cutOffLine).
         warnings.add('truncated-record', input, line, `last line has no newline (${e - s} bytes; input cut off?)`);
+        open = 0;
       } else {
-        this.decodeLine(buf, s, e, line, out, strings, f, warnings, stats);
+        const r = this.decodeLine(buf, s, e, line, out, strings, f, warnings, stats);
+        if (r !== UNPARSED) open = r;
+        else if (open === 1) stats.continuationLines++;
+        else {
+          warnings.add('unparsed-line', this.input, line);
+          if (open === -1) leading++;
+          else open = 0;
+        }
       }
       line++;
       s = next;
     }
     const { from, strings: texts } = strings.takeNew();
     const batch = handOff ? out.handOff(seq, input, from, texts, handOff) : out.finish(seq, input, from, texts);
-    return { batch, stats, warnings: warnings.serialize() };
+    const frame: DecodedFrame = { batch, stats, warnings: warnings.serialize() };
+    if (leading) frame.leadingUnparsed = leading;
+    if (open >= 0) frame.endsInOtherEvent = open === 1;
+    return frame;
   }
 
   /**
@@ -363,12 +384,14 @@ export class FtraceTextDecoder {
       if (c !== COLON || ne === ns || ne >= e) return -1;
       kind = eventKindOf(b, ns, ne);
       if (kind < 0) {
-        if (this.custom !== undefined) return -1;
+        if (this.custom !== undefined || isPrintEvent(b, ns, ne)) return -1;
         countOther(stats, ts, this.instanceBytes === undefined || this.instanceOk(b, f));
         return e + 1;
       }
     }
     if (this.instanceBytes !== undefined && !this.instanceOk(b, f)) return -1;
+    // a marker's text may go on over the next lines: the general path tells the caller
+    if (kind === MARKER) return -1;
     if (kind > ACQUIRED) {
       // workqueue and marker bodies: the shared body parser, as on the general path
       const idx = out.push(kind, ts, f.cpu, f.pid, f.irq, line);
@@ -462,44 +485,64 @@ export class FtraceTextDecoder {
     return e + 1;
   }
 
+  /**
+   * The general path for one line. Returns 1 when it was an other event (whose text the next lines may
+   * continue), 0 for any other decided line, UNPARSED when the line has no trace line's shape (the caller
+   * knows whether it continues the event before it).
+   */
   private decodeLine(
     buf: Uint8Array, s: number, e: number, line: number, out: BatchBuilder, strings: ByteInterner,
     f: ReturnType<typeof newLineFields>, warnings: Warnings, stats: ReturnType<typeof emptyStats>,
-  ): void {
+  ): number {
     let k = s;
     while (k < e && (buf[k] === SP || buf[k] === TAB)) k++;
-    if (buf[k] === EQ && buf[k + 1] === GT) return stackFrameRow(buf, k + 2, e, line, out, strings);
+    if (buf[k] === EQ && buf[k + 1] === GT) {
+      stackFrameRow(buf, k + 2, e, line, out, strings);
+      return 0;
+    }
     parseFtraceLine(buf, s, e, this.opts.instanceMode, f);
     switch (f.type) {
-      case 1:
+      case LineType.Header:
         stats.headerLines++;
-        return;
-      case -1:
-        warnings.add('unparsed-line', this.input, line);
-        return;
-      case 2:
-        if (!this.instanceOk(buf, f)) return;
+        return 0;
+      case LineType.Unparsed:
+        return UNPARSED;
+      case LineType.Lost:
+        if (!this.instanceOk(buf, f)) return 0;
         out.aux[out.push(EventKind.Lost, 0, f.cpu, -1, 0, line)] = f.lostCount;
-        return;
-      case 3:
+        return 0;
+      case LineType.BufferStarted:
         out.push(EventKind.BufferStarted, 0, f.cpu, -1, 0, line);
-        return;
-      case 4:
-      case 5: {
+        return 0;
+      case LineType.StackTrace:
+      case LineType.UserStackTrace: {
         // `<stack trace>`: the frames follow as ` => ` lines (replay/stackPairing.ts gives the stack to its event)
         const i = out.push(EventKind.Stack, f.tsNs, f.cpu, f.pid, f.irq, line);
         out.comm[i] = strings.intern(buf, f.commStart, trimComm(buf, f.commStart, f.commEnd));
-        if (f.type === 5) out.lockFlags[i] = StackFlags.User;
+        if (f.type === LineType.UserStackTrace) out.lockFlags[i] = StackFlags.User;
         out.stackRows++;
         if (!this.instanceOk(buf, f)) this.skippedStack(out, i, line, warnings);
-        return;
+        return 0;
       }
+      case LineType.OtherTracer:
+        countOther(stats, f.tsNs, this.instanceOk(buf, f));
+        return 0;
     }
     let kind = eventKindOf(buf, f.nameStart, f.nameEnd);
+    if (kind < 0 && isPrintEvent(buf, f.nameStart, f.nameEnd)) {
+      // trace-cmd report prints a trace_marker write as the ftrace `print` event, "print: tracing_mark_write: TEXT"
+      // (its ip is tracing_mark_write()); the kernel's trace file as "tracing_mark_write: TEXT"
+      const at = markerTextAt(buf, f.bodyStart, e);
+      if (at < 0) kind = -1;
+      else {
+        kind = EventKind.Marker;
+        f.bodyStart = at;
+      }
+    }
     if (kind < 0 && this.custom !== undefined && isCustom(this.custom, buf, f.nameStart, f.nameEnd)) kind = EventKind.Custom;
     if (kind < 0) {
       countOther(stats, f.tsNs, this.instanceOk(buf, f));
-      return;
+      return 1;
     }
     if (!this.instanceOk(buf, f)) {
       if (kind === EventKind.Stack) {
@@ -507,28 +550,29 @@ export class FtraceTextDecoder {
         const i = out.push(EventKind.Stack, f.tsNs, f.cpu, f.pid, f.irq, line);
         out.stackRows++;
         this.skippedStack(out, i, line, warnings);
-        return;
+        return 0;
       }
       warnings.add('other-instance', this.input, line);
-      return;
+      return 0;
     }
     const i = out.push(kind, f.tsNs, f.cpu, f.pid, f.irq, line);
     if (kind === EventKind.Custom) {
       out.name[i] = strings.intern(buf, f.nameStart, f.nameEnd);
       out.addr[i] = strings.intern(buf, f.bodyStart, trimComm(buf, f.bodyStart, e));
       out.comm[i] = strings.intern(buf, f.commStart, trimComm(buf, f.commStart, f.commEnd));
-      return;
+      return 1;
     }
     if (!parseBody(kind, buf, f.bodyStart, e, out, i, strings)) {
       out.length--;
       warnings.add('unparsed-line', this.input, line, 'malformed event body');
-      return;
+      return 0;
     }
     out.comm[i] = strings.intern(buf, f.commStart, trimComm(buf, f.commStart, f.commEnd));
     if (kind <= EventKind.Acquired && out.addr[i] === this.ptrvalId) {
       warnings.add('hashed-pointer-unready', this.input, line);
     }
     if (f.irq & IrqBits.NoFlags && kind === EventKind.Acquire) warnings.add('no-flags-column', this.input, line);
+    return kind === EventKind.Marker ? 1 : 0;
   }
 
   /** Stack row i belongs to another instance's event: kept only to end the stack before it, its frames dropped. */

@@ -17,16 +17,24 @@ import { BatchBuilder } from '../../model/batch.ts';
 
 export class OrderedRows {
   /** Rows waiting for their round to be flushed; the decoder appends here. */
-  staged = new BatchBuilder(16384);
+  staged: BatchBuilder;
   /** Rows being delivered: `draining` in the order of `order[drainAt .. drainEnd)`. */
-  draining = new BatchBuilder(16384);
-  private order: Uint32Array = new Uint32Array(16384);
-  private spare: Uint32Array = new Uint32Array(16384);
+  draining: BatchBuilder;
+  private order: Uint32Array;
+  private spare: Uint32Array;
   private drainAt = 0;
   private drainEnd = 0;
   /** perf's max_timestamp and next_flush. */
   private maxTs = 0;
   private nextFlush = 0;
+
+  /** `rows`: the initial capacity (the builders grow as a round needs). */
+  constructor(rows = 16384) {
+    this.staged = new BatchBuilder(rows);
+    this.draining = new BatchBuilder(rows);
+    this.order = new Uint32Array(rows);
+    this.spare = new Uint32Array(rows);
+  }
 
   noteTime(ts: number): void {
     if (ts > this.maxTs) this.maxTs = ts;

@@ -8,17 +8,15 @@
  *
  * `pos` is the byte offset of the record in the (decompressed) file.
  */
-import { BatchBuilder } from '../../model/batch.ts';
-import { ByteInterner } from '../../model/byteInterner.ts';
+import type { BatchBuilder } from '../../model/batch.ts';
 import { EventKind, LockFlags } from '../../model/eventKind.ts';
 import { InputError } from '../../model/inputError.ts';
-import { emptyStats, type DecodedFrame, type DecodeStats } from '../decoder.ts';
-import { Warnings } from '../warnings.ts';
+import { countOther, type DecodedFrame } from '../decoder.ts';
+import { eventsPerFrame, FrameSink } from '../frameSink.ts';
 import { EventLayouts } from '../tracedat/eventLayouts.ts';
 import { Kallsyms } from '../tracedat/kallsyms.ts';
 import type { RandomAccess } from '../tracedat/randomAccess.ts';
 import { RecordDecoder, type RawRecord } from '../tracedat/recordDecoder.ts';
-import { eventsPerFrame } from '../tracedat/traceDatDecoder.ts';
 import { readTracingPreamble, readTracingSections } from '../tracedat/traceDatMeta.ts';
 import { PERF_TYPE_TRACEPOINT, RecordType } from './perfAbi.ts';
 import { attrSizeOf, ATTR_SIZE_VER0, readAttr, readFieldBytes, sampleIdOffset, sampleLayout, trailerIdFromEnd, trailerLayout, type PerfAttr, type SampleLayout, type TrailerLayout } from './perfAttr.ts';
@@ -30,7 +28,11 @@ import { ThreadComms } from './threads.ts';
 /** Staged-only row kinds (never in a batch): thread table updates, applied in delivery order. */
 const COMM_ROW = 254, FORK_ROW = 253;
 const TWO32 = 0x100000000;
+/** Files below this size start with small tables (FrameSink, OrderedRows). */
+const SMALL_FILE = 1 << 20;
 const U32_MAX = 0xffffffff;
+/** Low halves of enum perf_callchain_context (u64 -4095 .. -1): PERF_CONTEXT_MAX, _USER, _GUEST_USER. */
+const PERF_CONTEXT_MAX_LO = 0xfffff001, PERF_CONTEXT_USER_LO = 0xfffffe00, PERF_CONTEXT_GUEST_USER_LO = 0xfffff600;
 
 export interface PerfDataSummary {
   positions: 'byte';
@@ -49,15 +51,11 @@ export class PerfDataDecoder {
   private sampleIdAt = -1;
   private trailerIdFromEnd = -1;
   private records: RecordDecoder | undefined;
-  private readonly strings = new ByteInterner();
-  private readonly threads = new ThreadComms(this.strings);
-  private readonly q = new OrderedRows();
-  private readonly out: BatchBuilder;
+  private readonly sink: FrameSink;
+  private readonly threads: ThreadComms;
+  private readonly q: OrderedRows;
   private readonly perFrame: number;
   private readonly raw: RawRecord;
-  private warnings = new Warnings();
-  private stats: DecodeStats = emptyStats();
-  private seq = 0;
   private drained = false;
   private ended = false;
   private checkedEvents = false;
@@ -77,6 +75,10 @@ export class PerfDataDecoder {
     /** The guest's /proc/kallsyms (--kallsyms): perf stores none in its tracing data, so %ps needs it. */
     private readonly kallsyms: Buffer | undefined,
   ) {
+    this.perFrame = eventsPerFrame(frameBytes);
+    this.sink = new FrameSink(input, this.perFrame, file.size < SMALL_FILE);
+    this.threads = new ThreadComms(this.sink.strings);
+    this.q = new OrderedRows(file.size < SMALL_FILE ? 256 : 16384);
     const h = (this.header = readPerfDataHeader(file));
     this.summary = {
       positions: 'byte', bytes: file.size,
@@ -88,8 +90,6 @@ export class PerfDataDecoder {
       if (h.tracing) this.readTracing(h.tracing.offset, h.tracing.size);
       else throw new InputError(file.name, { byte: 0 }, 'corrupt perf.data: tracepoint events but no tracing data section (their formats)');
     }
-    this.perFrame = eventsPerFrame(frameBytes);
-    this.out = new BatchBuilder(Math.min(this.perFrame, 65536));
     this.stream = new RecordStream(file, h.dataStart, h.dataEnd, h.little);
     this.raw = { buf: this.stream.buf, view: this.stream.view, rec: 0, recLen: 0, ts: 0, cpu: 0, pos: 0 };
   }
@@ -97,7 +97,8 @@ export class PerfDataDecoder {
   /** The next frame (undefined after the last one), built in `recycle` when its buffers fit. */
   next(recycle?: ArrayBuffer[]): DecodedFrame | undefined {
     if (this.ended) return undefined;
-    const { q, out, stream } = this;
+    const { q, sink, stream } = this;
+    const out = sink.out;
     while (out.length < this.perFrame) {
       const r = q.nextRow();
       if (r >= 0) {
@@ -111,21 +112,11 @@ export class PerfDataDecoder {
         this.drained = true;
       }
     }
-    if (out.length >= this.perFrame) return this.flush(recycle);
+    if (out.length >= this.perFrame) return sink.flush(recycle);
     this.ended = true;
     if (!this.checkedEvents) this.checkEvents(this.header.dataEnd);
     this.noteLosses();
-    if (out.length > 0 || this.seq === 0 || this.warnings.counts.size > 0 || this.stats.otherEvents > 0) return this.flush(recycle);
-    return undefined;
-  }
-
-  private flush(recycle: ArrayBuffer[] | undefined): DecodedFrame {
-    const { from, strings: texts } = this.strings.takeNew();
-    const batch = this.out.handOff(this.seq++, this.input, from, texts, recycle);
-    const f: DecodedFrame = { batch, stats: this.stats, warnings: this.warnings.serialize() };
-    this.warnings = new Warnings();
-    this.stats = emptyStats();
-    return f;
+    return sink.lastDue ? sink.flush(recycle) : undefined;
   }
 
   /** Moves row r of `from` to the output, or applies it to the thread table. */
@@ -133,12 +124,17 @@ export class PerfDataDecoder {
     const k = from.kind[r];
     if (k === COMM_ROW) this.threads.onComm(from.aux[r] | 0, from.pid[r], from.name[r]);
     else if (k === FORK_ROW) this.threads.onFork(from.addr[r] | 0, from.pid[r], from.name[r] | 0, from.aux[r] | 0);
-    else {
+    else if (k === EventKind.StackFrame) {
+      copyRow(from, r, this.sink.out);
+      this.sink.out.stackRows++;
+    } else {
+      const out = this.sink.out;
       const cpu = from.cpu[r];
       if (k === EventKind.Release && !this.releaseSeen[cpu]) this.releasesStart(cpu, from.tsNs[r], from.pos[r]);
-      const j = copyRow(from, r, this.out);
-      if (k === EventKind.Acquire && !this.releaseSeen[cpu]) this.out.lockFlags[j] |= LockFlags.Uncertain;
-      this.out.comm[j] = k === EventKind.Lost ? 0 : this.threads.commOf(from.comm[r] | 0);
+      const j = copyRow(from, r, out);
+      if (k === EventKind.Acquire && !this.releaseSeen[cpu]) out.lockFlags[j] |= LockFlags.Uncertain;
+      out.comm[j] = k === EventKind.Lost ? 0 : this.threads.commOf(from.comm[r] | 0);
+      if (k === EventKind.Stack) out.stackRows++;
     }
   }
 
@@ -157,15 +153,15 @@ export class PerfDataDecoder {
       this.releaseSeen = a;
     }
     this.releaseSeen[cpu] = 1;
-    this.out.push(EventKind.BufferStarted, ts, cpu, -1, 0, pos);
+    this.sink.out.push(EventKind.BufferStarted, ts, cpu, -1, 0, pos);
   }
 
-  /** The row just staged goes out now if it has no time (perf delivers those unqueued), else waits. */
+  /** The rows just staged from row i on (a record, its stack) go out now if they have no time (perf delivers those unqueued), else wait. */
   private staged(i: number, ts: number): void {
     const s = this.q.staged;
     if (ts === 0) {
-      this.deliver(s, i);
-      s.length--;
+      for (let r = i; r < s.length; r++) this.deliver(s, r);
+      s.length = i;
     } else this.q.noteTime(ts);
   }
 
@@ -227,7 +223,7 @@ export class PerfDataDecoder {
     }
     const layouts = new EventLayouts(sections.formats);
     const syms = this.kallsyms ?? sections.kallsyms;
-    this.records = new RecordDecoder(layouts, pre.little, this.strings, new Kallsyms(syms), undefined);
+    this.records = new RecordDecoder(layouts, pre.little, this.sink.strings, new Kallsyms(syms), undefined);
   }
 
   /** HEADER_ATTR (pipe mode): the attr, then its ids up to the record's end. */
@@ -278,7 +274,7 @@ export class PerfDataDecoder {
     if (!this.checkedEvents) this.checkEvents(s.pos);
     const a = this.attrOf(true);
     if (a < 0) {
-      this.warnings.add('unparsed-line', this.input, s.pos, 'sample of an event id the file does not declare');
+      this.sink.warnings.add('unparsed-line', this.input, s.pos, 'sample of an event id the file does not declare');
       return;
     }
     const lay = this.samples[a], end = s.at + s.size;
@@ -295,13 +291,17 @@ export class PerfDataDecoder {
       const nr = u64of(v, p, L);
       p += nr > 65536 ? end : readFieldBytes(this.attrs[a].readFormat, nr);
     }
+    let chainAt = -1, chainLen = 0;
     if (lay.callchain) {
       if (p + 8 > end) return this.shortSample();
       const nr = u64of(v, p, L);
+      chainAt = p + 8;
+      chainLen = nr > 65536 ? end : nr;
       p += 8 + (nr > 65536 ? end : nr * 8);
     }
     if (!lay.raw || this.attrs[a].type !== PERF_TYPE_TRACEPOINT || !this.records) {
-      this.stats.otherEvents++;
+      // an event all the same: it widens the time window (0: the sample has no time)
+      countOther(this.sink.stats, lay.time >= 0 ? ts : NaN);
       return;
     }
     if (p + 4 > end) return this.shortSample();
@@ -316,15 +316,42 @@ export class PerfDataDecoder {
     raw.cpu = cpu > 65535 ? 65535 : cpu;
     raw.pos = s.pos;
     const q = this.q;
-    const i = this.records.decode(raw, q.staged, this.input, this.warnings, this.stats);
+    const i = this.records.decode(raw, q.staged, this.input, this.sink.warnings, this.sink.stats);
     if (i < 0) return;
     // the comm column carries the tid to name the task by at delivery (an exiting task's samples say -1: use common_pid)
     q.staged.comm[i] = tid === -1 ? q.staged.pid[i] : tid;
+    if (chainLen > 0) this.callchain(q.staged, i, chainAt, chainLen);
     this.staged(i, ts);
   }
 
+  /**
+   * PERF_SAMPLE_CALLCHAIN of the sample staged at row i: a Stack row with the sample's time, CPU, task and
+   * irq bits, then a StackFrame row per entry, as perf script prints them (context markers such as
+   * PERF_CONTEXT_KERNEL dropped; user-space entries, after PERF_CONTEXT_USER, as bare addresses, as no
+   * kallsyms names them). The rows carry the sample's time so perf's time order keeps them right after it.
+   */
+  private callchain(st: BatchBuilder, i: number, at: number, n: number): void {
+    const v = this.stream.view, L = this.header.little, frames = this.records!.frames;
+    const ts = st.tsNs[i], cpu = st.cpu[i], pos = st.pos[i];
+    const h = st.push(EventKind.Stack, ts, cpu, st.pid[i], st.irq[i], pos);
+    st.comm[h] = st.comm[i];
+    let user = false;
+    for (let k = 0; k < n; k++) {
+      const e = at + k * 8;
+      const hi = v.getUint32(e + (L ? 4 : 0), L), lo = v.getUint32(e + (L ? 0 : 4), L);
+      if (hi === U32_MAX && lo >= PERF_CONTEXT_MAX_LO) {
+        // a context marker (enum perf_callchain_context): what follows is in that context
+        user = lo === PERF_CONTEXT_USER_LO || lo === PERF_CONTEXT_GUEST_USER_LO;
+        continue;
+      }
+      const f = st.push(EventKind.StackFrame, ts, cpu, 0, 0, pos);
+      st.name[f] = user ? frames.user(hi, lo) : frames.kernel(hi, lo);
+    }
+    // a chain of markers only: the Stack row alone is an empty stack (interned as none)
+  }
+
   private shortSample(): void {
-    this.warnings.add('unparsed-line', this.input, this.stream.pos, 'sample shorter than its sample_type says');
+    this.sink.warnings.add('unparsed-line', this.input, this.stream.pos, 'sample shorter than its sample_type says');
   }
 
   private onComm(): void {
@@ -336,7 +363,7 @@ export class PerfDataDecoder {
     if (nameEnd < 0 || nameEnd > s.at + s.size) nameEnd = s.at + s.size;
     const i = this.q.staged.push(COMM_ROW, this.recTs, this.recCpu, tid, 0, s.pos);
     this.q.staged.aux[i] = pid;
-    this.q.staged.name[i] = this.strings.intern(s.buf, nameStart, nameEnd);
+    this.q.staged.name[i] = this.sink.strings.intern(s.buf, nameStart, nameEnd);
     this.staged(i, this.recTs);
   }
 
@@ -373,7 +400,7 @@ export class PerfDataDecoder {
   }
 
   private shortRecord(what: string): void {
-    this.warnings.add('unparsed-line', this.input, this.stream.pos, `${what} record shorter than its layout`);
+    this.sink.warnings.add('unparsed-line', this.input, this.stream.pos, `${what} record shorter than its layout`);
   }
 
   private noteLosses(): void {

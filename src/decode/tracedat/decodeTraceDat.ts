@@ -8,6 +8,7 @@ import type { DecodedFrame } from '../decoder.ts';
 import { batchTransferList } from '../../model/batch.ts';
 import type { DecodeContext } from '../registry.ts';
 import { loadDecompressors } from './decompress.ts';
+import { readKallsymsFile } from './kallsyms.ts';
 import { decodeTraceDatOnWorker } from './parallelTraceDat.ts';
 import { RandomAccess } from './randomAccess.ts';
 import { TraceDatDecoder } from './traceDatDecoder.ts';
@@ -42,7 +43,8 @@ export async function* decodeTraceDatWith(ctx: DecodeContext, paths: TraceDatPat
       return;
     }
     await loadDecompressors();
-    const decoder = new TraceDatDecoder(file, ctx.index, ctx.frameBytes, ctx.instance);
+    const kallsyms = ctx.kallsyms === undefined ? undefined : await readKallsymsFile(ctx.kallsyms);
+    const decoder = new TraceDatDecoder(file, ctx.index, ctx.frameBytes, ctx.instance, kallsyms);
     Object.assign(ctx.summary, decoder.summary);
     // a frame is done with when the next is asked for: its columns hold the next one
     for (let f = decoder.next(); f; f = decoder.next(batchTransferList(f.batch))) yield f;

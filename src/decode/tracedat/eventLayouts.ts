@@ -18,30 +18,36 @@ const WANTED: [system: string, name: string, kind: number][] = [
   ['ftrace', 'print', EventKind.Marker],
   // the stack entry after an event (options/stacktrace, `trace-cmd record -T`): int size; unsigned long caller[]
   ['ftrace', 'kernel_stack', EventKind.Stack],
+  ['sched', 'sched_process_exit', EventKind.TaskExit],
+  ['sched', 'sched_process_fork', EventKind.TaskFork],
 ];
 
 /** -1 = field absent. Pointer fields also record their size (4 or 8). */
 export class EventLayouts {
-  /** EventKind per event ID, -1 = not replayed. */
+  /** EventKind per event ID, -1 = not replayed (any u16 common_type indexes it). */
   readonly kind = new Int8Array(65536).fill(-1);
+  // The field tables below are read only for IDs whose kind is set: sized to the largest wanted ID, not
+  // 65536 (a small file, e.g. each fuzz case, would zero-fill 2.4 MB for them).
   /** lockdep_addr (lock events) or work (workqueue events). */
-  readonly addrOff = new Int32Array(65536).fill(-1);
-  readonly addrSize = new Uint8Array(65536);
+  readonly addrOff: Int32Array;
+  readonly addrSize: Uint8Array;
   /** __data_loc name (lock events) or workqueue (queue_work). */
-  readonly strOff = new Int32Array(65536).fill(-1);
+  readonly strOff: Int32Array;
   /** queue_work's workqueue when it is a pointer (kernels before 5.12 printed workqueue=%p). */
-  readonly wqPtrOff = new Int32Array(65536).fill(-1);
-  readonly wqPtrSize = new Uint8Array(65536);
+  readonly wqPtrOff: Int32Array;
+  readonly wqPtrSize: Uint8Array;
   /** lock_acquire flags (u32). */
-  readonly flagsOff = new Int32Array(65536).fill(-1);
+  readonly flagsOff: Int32Array;
   /** workqueue function pointer. */
-  readonly funcOff = new Int32Array(65536).fill(-1);
-  readonly funcSize = new Uint8Array(65536);
+  readonly funcOff: Int32Array;
+  readonly funcSize: Uint8Array;
   /** print: start of the text (runs to the end of the record). */
-  readonly bufOff = new Int32Array(65536).fill(-1);
+  readonly bufOff: Int32Array;
   /** kernel_stack: the entry count (int) and the first return address (unsigned long each, longSize bytes). */
-  readonly stackSizeOff = new Int32Array(65536).fill(-1);
-  readonly stackCallerOff = new Int32Array(65536).fill(-1);
+  readonly stackSizeOff: Int32Array;
+  readonly stackCallerOff: Int32Array;
+  /** sched_process_exit's pid / sched_process_fork's child_pid (s32). */
+  readonly taskPidOff: Int32Array;
   /** Common fields (the same for every event of a kernel). */
   typeOff = 0;
   typeSize = 2;
@@ -55,10 +61,25 @@ export class EventLayouts {
   readonly unusable = new Map<number, string>();
 
   constructor(formats: EventFormat[]) {
+    const wanted = formats.map((f) => (f.id < 0 || f.id > 65535 ? undefined : WANTED.find(([s, n]) => s === f.system && n === f.name)));
+    const n = 1 + formats.reduce((m, f, k) => (wanted[k] ? Math.max(m, f.id) : m), 0);
+    const off = () => new Int32Array(n).fill(-1);
+    this.addrOff = off();
+    this.addrSize = new Uint8Array(n);
+    this.strOff = off();
+    this.wqPtrOff = off();
+    this.wqPtrSize = new Uint8Array(n);
+    this.flagsOff = off();
+    this.funcOff = off();
+    this.funcSize = new Uint8Array(n);
+    this.bufOff = off();
+    this.stackSizeOff = off();
+    this.stackCallerOff = off();
+    this.taskPidOff = off();
     let commonSet = false;
-    for (const f of formats) {
-      const want = WANTED.find(([s, n]) => s === f.system && n === f.name);
-      if (!want || f.id < 0 || f.id > 65535) continue;
+    for (let k = 0; k < formats.length; k++) {
+      const f = formats[k], want = wanted[k];
+      if (!want) continue;
       const kind = want[2], id = f.id, F = f.fields;
       const ct = F.get('common_type'), cf = F.get('common_flags'), cp = F.get('common_pid');
       if (!ct || !cf || !cp) {
@@ -98,6 +119,10 @@ export class EventLayouts {
           this.stackSizeOff[id] = sz!.offset;
           this.stackCallerOff[id] = caller!.offset;
         }
+      } else if (kind === EventKind.TaskExit || kind === EventKind.TaskFork) {
+        const p = F.get(kind === EventKind.TaskExit ? 'pid' : 'child_pid');
+        ok = p !== undefined && p.size === 4 && !p.dataLoc;
+        if (ok) this.taskPidOff[id] = p!.offset;
       } else if (kind === EventKind.Marker) {
         const b = F.get('buf');
         ok = b !== undefined;

@@ -38,6 +38,8 @@ export interface TraceDatTask {
   name: string;
   frameBytes: number;
   instance?: string;
+  /** --kallsyms: the file the worker reads when the trace.dat stores no kallsyms. */
+  kallsyms?: string;
   /** Column buffers of a frame this thread has replayed, transferred back for the worker's next frame. */
   columns?: ArrayBuffer[];
 }
@@ -64,7 +66,7 @@ export async function* decodeTraceDatOnWorker(ctx: DecodeContext, file: RandomAc
     // frames, and the worker sat idle a third of the run. The worker decodes them one after another.
     concurrentTasksPerWorker: AHEAD,
   });
-  const task: TraceDatTask = { run: ++runs, input: ctx.index, path: file.path, name: file.name, frameBytes: ctx.frameBytes, instance: ctx.instance };
+  const task: TraceDatTask = { run: ++runs, input: ctx.index, path: file.path, name: file.name, frameBytes: ctx.frameBytes, instance: ctx.instance, kallsyms: ctx.kallsyms };
   const pending: Promise<TraceDatResult>[] = [];
   const columns = new ColumnPool(AHEAD);
   const request = (): void => {

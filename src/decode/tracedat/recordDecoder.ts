@@ -15,6 +15,7 @@ import { EventKind, IrqBits } from '../../model/eventKind.ts';
 import { countOther, type DecodeStats } from '../decoder.ts';
 import type { Warnings } from '../warnings.ts';
 import type { EventLayouts } from './eventLayouts.ts';
+import { FrameTexts } from './frameTexts.ts';
 import type { Kallsyms } from './kallsyms.ts';
 import { PointerIds } from './pointerIds.ts';
 import { NameByAddress } from '../../model/nameByAddress.ts';
@@ -55,8 +56,9 @@ export class RecordDecoder {
   private readonly pointers: PointerIds;
   private readonly nameByAddr = new NameByAddress();
   private readonly funcIds = new Map<number, Map<number, number>>();
-  private readonly frameIds = new Map<number, Map<number, number>>();
   private readonly minLen: number;
+  /** Stack frames' texts (kernel_stack records here, perf.data callchains in its decoder). */
+  readonly frames: FrameTexts;
 
   constructor(
     private readonly layouts: EventLayouts,
@@ -69,6 +71,7 @@ export class RecordDecoder {
     private readonly longSize = 8,
   ) {
     this.pointers = new PointerIds(strings);
+    this.frames = new FrameTexts(strings, kallsyms);
     this.minLen = Math.max(layouts.typeOff + layouts.typeSize, layouts.flagsCommonOff + 1, layouts.pidOff + 4);
   }
 
@@ -145,6 +148,11 @@ export class RecordDecoder {
         out.name[i] = this.strings.intern(b, r + bo, r + end);
       }
     }
+    const tpo = lay.taskPidOff[type];
+    if (ok && tpo >= 0) {
+      if (tpo + 4 > len) ok = false;
+      else out.aux[i] = v.getInt32(r + tpo, L);
+    }
     if (!ok) {
       out.length--;
       warnings.add('unparsed-line', input, pos, 'record shorter than its format says');
@@ -174,23 +182,10 @@ export class RecordDecoder {
       const lo = ls === 8 ? v.getUint32(at + (L ? 0 : 4), L) : v.getUint32(at, L);
       if ((hi === 0 && lo === 0) || (lo === 0xffffffff && (ls === 4 || hi === 0xffffffff))) break; // end markers of older kernels
       const f = out.push(EventKind.StackFrame, 0, 0, 0, 0, s.pos);
-      out.name[f] = this.frameText(hi, lo);
+      out.name[f] = this.frames.kernel(hi, lo);
       out.stackRows++;
     }
     return i;
-  }
-
-  /** A return address as %pS prints it: `func+0xoff/0xsize [module]`, else `0x<hex>`. */
-  private frameText(hi: number, lo: number): number {
-    let m = this.frameIds.get(hi);
-    if (!m) this.frameIds.set(hi, (m = new Map()));
-    let id = m.get(lo);
-    if (id === undefined) {
-      const text = this.kallsyms.frameText(hi, lo);
-      id = this.strings.internString(text ?? `0x${hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16)}`);
-      m.set(lo, id);
-    }
-    return id;
   }
 
   private pointer(v: DataView, at: number, size: number): number {

@@ -11,12 +11,10 @@
  * compressed v7 chunk it is the offset of the chunk (records in a chunk have
  * no file offset of their own).
  */
-import { BatchBuilder } from '../../model/batch.ts';
-import { ByteInterner } from '../../model/byteInterner.ts';
 import { EventKind, LostFlags } from '../../model/eventKind.ts';
 import { InputError } from '../../model/inputError.ts';
-import { emptyStats, type DecodedFrame, type DecodeStats } from '../decoder.ts';
-import { Warnings } from '../warnings.ts';
+import type { DecodedFrame } from '../decoder.ts';
+import { eventsPerFrame, FrameSink } from '../frameSink.ts';
 import { CpuMerge, MergeItem } from './cpuMerge.ts';
 import { CpuRingBuffer } from './cpuRingBuffer.ts';
 import { EventLayouts } from './eventLayouts.ts';
@@ -30,11 +28,6 @@ import { readTraceDatMeta, type BufferInstance } from './traceDatMeta.ts';
 const FIRST_FRAME_EVENTS = 2048;
 /** Frames that ramp up (2048 << 5 = 65536, the largest frame; and the shift must stay far from 32 bits). */
 const RAMP_FRAMES = 6;
-
-/** Events per batch at the default 4 MiB frame: ~64K; smaller frames give smaller batches. */
-export function eventsPerFrame(frameBytes: number): number {
-  return Math.max(1, Math.min(65536, Math.floor(frameBytes / 64)));
-}
 
 export function describeInstances(instances: BufferInstance[]): string {
   return `instances: ${instances.map((b) => `${JSON.stringify(b.name)} (${b.cpus.length} cpus)`).join(', ')}`;
@@ -52,12 +45,8 @@ export class TraceDatDecoder {
   readonly summary: TraceDatSummary;
   private readonly merge: CpuMerge | undefined;
   private readonly records: RecordDecoder | undefined;
-  private readonly strings = new ByteInterner();
-  private readonly out: BatchBuilder;
+  private readonly sink: FrameSink;
   private readonly perFrame: number;
-  private warnings = new Warnings();
-  private stats: DecodeStats = emptyStats();
-  private seq = 0;
   private ended = false;
 
   constructor(
@@ -65,6 +54,8 @@ export class TraceDatDecoder {
     private readonly input: number,
     frameBytes: number,
     instance: string | undefined,
+    /** The traced machine's /proc/kallsyms (--kallsyms): names stack frames when the file stores none. */
+    kallsyms?: Buffer,
   ) {
     const meta = readTraceDatMeta(file);
     let inst: BufferInstance | undefined;
@@ -79,11 +70,12 @@ export class TraceDatDecoder {
       notes: [`trace.dat v${meta.version}`, describeInstances(meta.instances)],
     };
     this.perFrame = eventsPerFrame(frameBytes);
-    this.out = new BatchBuilder(Math.min(this.perFrame, 65536));
+    const sink = (this.sink = new FrameSink(input, this.perFrame));
     if (!inst) return;
     const layouts = new EventLayouts(meta.formats);
     this.records = new RecordDecoder(
-      layouts, meta.little, this.strings, new Kallsyms(meta.kallsyms), new SavedCmdlineComms(this.strings, parseSavedCmdlines(meta.cmdlines)), meta.longSize,
+      layouts, meta.little, sink.strings, new Kallsyms(meta.kallsyms?.length ? meta.kallsyms : kallsyms),
+      new SavedCmdlineComms(sink.strings, parseSavedCmdlines(meta.cmdlines)), meta.longSize,
     );
     const cpus = [...inst.cpus].sort((a, b) => a.cpu - b.cpu);
     this.merge = new CpuMerge(cpus.map((c) => new CpuRingBuffer(file, meta, c.cpu, c, inst.pageSize, inst.compressed)));
@@ -91,7 +83,7 @@ export class TraceDatDecoder {
 
   /** Frames handed out so far (their seq are 0 .. frames - 1). */
   get frames(): number {
-    return this.seq;
+    return this.sink.seq;
   }
 
   /**
@@ -100,15 +92,16 @@ export class TraceDatDecoder {
    */
   next(recycle?: ArrayBuffer[]): DecodedFrame | undefined {
     if (this.ended) return undefined;
-    const { merge, records, out, input } = this;
+    const { merge, records, sink, input } = this;
+    const out = sink.out;
     // The first frames are small, so the replay starts while the decoder (often a worker still
     // compiling its code) makes the next ones; then they double up to the full size.
-    const perFrame = this.seq < RAMP_FRAMES ? Math.min(this.perFrame, FIRST_FRAME_EVENTS << this.seq) : this.perFrame;
+    const perFrame = sink.seq < RAMP_FRAMES ? Math.min(this.perFrame, FIRST_FRAME_EVENTS << sink.seq) : this.perFrame;
     if (merge && records) {
       while (out.length < perFrame && merge.next()) {
         const item = merge.item;
         if (item === MergeItem.Record) {
-          records.decode(merge.stream!, out, input, this.warnings, this.stats);
+          records.decode(merge.stream!, out, input, sink.warnings, sink.stats);
         } else if (item === MergeItem.BufferStarted) {
           out.push(EventKind.BufferStarted, merge.ts, merge.cpu, -1, 0, merge.pos);
         } else {
@@ -117,21 +110,10 @@ export class TraceDatDecoder {
           if (item === MergeItem.GapStart) out.lockFlags[i] = LostFlags.GapStart;
         }
       }
-      if (out.length >= perFrame) return this.flush(recycle);
+      if (out.length >= perFrame) return sink.flush(recycle);
     }
     this.ended = true;
     // the last frame also carries what came after the last full batch (and is the only one of an empty trace)
-    if (out.length > 0 || this.seq === 0 || this.warnings.counts.size > 0 || this.stats.otherEvents > 0) return this.flush(recycle);
-    return undefined;
-  }
-
-  private flush(recycle: ArrayBuffer[] | undefined): DecodedFrame {
-    const { from, strings: texts } = this.strings.takeNew();
-    // the builder's own columns, not a copy: the builder goes on in `recycle` or in new buffers
-    const batch = this.out.handOff(this.seq++, this.input, from, texts, recycle);
-    const f: DecodedFrame = { batch, stats: this.stats, warnings: this.warnings.serialize() };
-    this.warnings = new Warnings();
-    this.stats = emptyStats();
-    return f;
+    return sink.lastDue ? sink.flush(recycle) : undefined;
   }
 }
