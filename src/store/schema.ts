@@ -9,6 +9,7 @@ import type { Dialect } from './engine.ts';
 import { migration001 } from './migrations/001_initial.ts';
 import { migration002 } from './migrations/002_query_indexes.ts';
 import { migration003 } from './migrations/003_cross_capture.ts';
+import { migration004 } from './migrations/004_new_dependencies.ts';
 
 export interface Migration {
   version: number;
@@ -17,7 +18,7 @@ export interface Migration {
   statements: string[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
