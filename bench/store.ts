@@ -19,7 +19,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -156,6 +156,8 @@ async function benchEngine(
         cliIngest: { wallSec: cli.sec, peakRssMb: cli.rssMb }, findingsMs: findings.ms, newInMs: newIn.ms, kernelDiffMs: diff.ms,
         kernelDiff: { dependenciesAdded: diff.value.dependencies.added.length, findingsIntroduced: diff.value.findings.introduced.length },
         rssMbOfBench: r2(process.memoryUsage().rss / 2 ** 20),
+        // The machine is shared: its load over the last minute says what the figures above were measured under.
+        loadAverage: loadavg().map(r2),
       };
       rows.push(row);
       process.stderr.write(`${engine} ${JSON.stringify(row)}\n`);

@@ -88,8 +88,12 @@ export class CrossCaptureUnion {
    * union. With `judge`, returns the cross-capture findings its dependencies
    * closed and those whose verdict it changed; without, it only loads (a
    * store re-opening what earlier ingests found).
+   * `isNew` (union class names) says which of g's dependencies are new to the
+   * whole union, for a caller that loaded only part of it (a store loads the
+   * paths a capture can close a cycle through): one it did not load is new to
+   * this object, yet closes nothing.
    */
-  add(g: GraphFile, judge = true): CrossCaptureFinding[] {
+  add(g: GraphFile, judge = true, isNew?: (from: string, to: string) => boolean): CrossCaptureFinding[] {
     for (const c of g.captures) this.imp.addCapture(c);
     for (const c of g.classes) this.classOf(c.name, c);
     const graph = this.replayer.graph;
@@ -107,8 +111,11 @@ export class CrossCaptureUnion {
     const found = new Set<string>();
     // A cycle all of whose dependencies this capture recorded is the capture's own finding.
     const crosses = (c: CycleRecord) => c.edges.some((x) => !own.has(x));
+    const names = this.replayer.classes;
     for (let k = closedBefore; k < graph.closing.length; k++) {
-      const pick = chooseCycle(this.replayer, graph.closing[k], this.scratch, search, (r, c) => this.verdict(r, c), crosses);
+      const e = graph.closing[k];
+      if (isNew && !isNew(names.displayName(graph.from[e]), names.displayName(graph.to[e]))) continue;
+      const pick = chooseCycle(this.replayer, e, this.scratch, search, (r, c) => this.verdict(r, c), crosses);
       if (!pick) continue;
       const key = this.cycleKey(pick.cycle);
       if (this.cycles.has(key)) continue;

@@ -82,6 +82,12 @@ export enum IrqBits {
 export enum LostFlags {
   /** The start of a gap whose end is a separate, counted Lost event. */
   GapStart = 1,
+  /**
+   * The loss is known to be of that CPU's ring buffer only (ftrace's per-CPU buffers: trace_pipe's
+   * `CPU:N [LOST M EVENTS]`, trace-cmd's dropped events, trace.dat's flagged pages): the other CPUs'
+   * events are all there. Unset (perf), the loss may be of any CPU.
+   */
+  CpuExact = 2,
 }
 
 /** Bits of the `lockFlags` column (TP_fast_assign of lock_acquire: try=1, read=2). */

@@ -306,6 +306,7 @@ export class Replayer implements LateStacks {
     if (st.depth > 0 || st.overflow > 0) {
       const n = st.depth + st.overflow;
       this.warnings.add('held-at-context-exit', this.b.input, this.b.pos[this.row], `${n} lock(s) left held in ${this.contexts.describe(id)}`, n);
+      this.refutePending(st, st.depth);
       st.depth = 0;
       st.overflow = 0;
     }
@@ -826,6 +827,7 @@ export class Replayer implements LateStacks {
     const keepFrom = wqIdx >= 0 ? wqIdx : workIdx >= 0 && this.workqueues.isWorkMapName(st.name[workIdx]) ? workIdx : d;
     if (keepFrom > 0) {
       this.warnings.add('held-at-context-exit', b.input, b.pos[i], `${keepFrom} lock(s) held by ${this.contexts.describe(ctx)} when a work item started`, keepFrom);
+      this.refutePending(st, keepFrom);
       st.dropBelow(keepFrom);
     }
     const wqCls = st.depth >= 2 && this.workqueues.isWqMapName(st.name[0]) ? st.cls[0] : -1;
@@ -865,12 +867,25 @@ export class Replayer implements LateStacks {
       this.warnings.add('lost-events', b.input, b.pos[i], `CPU ${cpu}: ${b.aux[i] || 'unknown number of'} events lost`);
     }
     const c = this.contexts;
-    // Any task may have run on that CPU during the loss (migrations are lost too): every held
+    // Any task may have run on that CPU during the loss (migrations are lost too): every task's held
     // entry may have lost its release. Conservative, so a loss never yields a plain deadlock.
-    // No proof pending now can be completed: a release after the loss no longer shows the
+    // No proof pending on them can be completed: a release after the loss no longer shows the
     // entry was held when the dependency was recorded (replay/pendingProofs).
-    for (let ctx = 0; ctx < c.count; ctx++) c.stacks[ctx].markAllUncertain();
-    this.proofs.reset();
+    // A CPU's own contexts never run elsewhere: its hardirq and softirq contexts (irq_enter() and
+    // __do_softirq() run on the CPU they interrupt, kernel/softirq.c) and its idle task (one per CPU,
+    // kernel/sched/idle.c, never migrated). When the loss is known to be of one CPU's ring buffer
+    // (LostFlags.CpuExact), the other CPUs' contexts lost nothing: their state and proofs stand.
+    if (!(b.lockFlags[i] & LostFlags.CpuExact)) {
+      for (let ctx = 0; ctx < c.count; ctx++) c.stacks[ctx].markAllUncertain();
+      this.proofs.reset();
+    } else {
+      for (let ctx = 0; ctx < c.count; ctx++) {
+        if (c.kind[ctx] !== ContextKind.Task && c.owner[ctx] !== cpu) continue;
+        const st = c.stacks[ctx];
+        for (let k = 0; k < st.depth; k++) if (st.proof[k] >= 0) this.proofs.discard(st.proof[k]);
+        st.markAllUncertain();
+      }
+    }
     this.markMaybeStale();
     // The chain cache stays: a chain's key covers every held entry's flags, Uncertain included
     // (markAllUncertain() rechains), so a cached record (dependencies, combos, clean) is still what
@@ -951,6 +966,21 @@ export class Replayer implements LateStacks {
       }
     }
     return k;
+  }
+
+  /**
+   * Entries [0, to) of `st` are found not held although no release of them was seen: a context that
+   * must start or end with nothing held (an interrupt returning, a work item starting) reached that
+   * point. What is pending on them was recorded since the last loss of events of that context, and
+   * they were not released in its seen events since: they were released before or during that loss,
+   * so what was recorded from them since is false (refuted, as by dropStaleHolders()).
+   */
+  private refutePending(st: HeldStack, to: number): void {
+    for (let k = 0; k < to; k++) {
+      if (st.proof[k] < 0) continue;
+      this.proofs.settle(st.proof[k], this.refute);
+      st.proof[k] = -1;
+    }
   }
 
   // ---------------------------------------------------------------- the end

@@ -1,13 +1,17 @@
 /**
  * The cross-capture step of an ingest (graph/crossCapture), inside the
  * capture's transaction (ingestCapture's afterWrite hook): writers commit one
- * at a time, so the union of the kernel version read here is every capture
- * committed before this one (this capture's own part is left out of it, then
- * added as the capture).
- * The union comes from the store (dependencies, the evidence of their first
- * captures, the cycles found so far); a process that ingests capture after
- * capture keeps it in memory and re-reads it only when another writer
- * committed in between or a transaction was retried.
+ * at a time, so the union of the kernel version this step reads is every
+ * capture committed before this one.
+ *
+ * Incremental, as the replay is within one capture: the step never loads the
+ * version's whole union. It reads the part the capture can touch: the stored
+ * dependencies on a path from a new dependency's head back to its tail (the
+ * only ones a cycle it closes can pass, store/closableDependencies.ts), and the
+ * cycles found across captures earlier that the capture recorded a dependency
+ * of (to re-judge them), each with its evidence and its classes; the union
+ * built from them finds and judges exactly what the whole union would. A
+ * capture with no new dependency and no such cycle reads nothing more.
  *
  * A cycle found here is a finding (findings, finding_kernels: its verdict
  * counts toward the version's verdict) with the scope of its own
@@ -19,8 +23,9 @@ import type { CaptureRecord } from './captureRecord.ts';
 import { ingestCapture, type IngestOutcome, type WrittenCapture } from './ingestCapture.ts';
 import { findingIdent, findingTitle, normaliseClass } from './findingKey.ts';
 import { VERDICT_RANK } from './schema.ts';
+import { closableDependencies } from './closableDependencies.ts';
 import { CrossCaptureUnion, type CrossCaptureFinding } from '../graph/crossCapture.ts';
-import { GRAPH_SCHEMA, compareNames, type GraphDependency, type GraphEvidence, type GraphFile, type GraphGate } from '../graph/graphFile.ts';
+import { GRAPH_SCHEMA, compareNames, dependencyKey, type GraphDependency, type GraphEvidence, type GraphFile, type GraphGate } from '../graph/graphFile.ts';
 import { selectIn } from './sqlBatch.ts';
 
 export interface CrossCaptureOutcome {
@@ -31,58 +36,62 @@ export interface CrossCaptureOutcome {
   deadlocks: number;
 }
 
-interface Cached {
-  union: CrossCaptureUnion;
-  /** Captures of the version the union holds, and the last one added (a retried transaction adds it again). */
-  captures: number;
-  lastHash: string;
-}
-
-const cache = new Map<string, Cached>();
-
-/** Forgets the unions kept in memory: the next ingest reads its union from the store (as a new process does). */
-export function forgetUnions(): void {
-  cache.clear();
-}
-
 export interface CrossCaptureIngestOutcome extends IngestOutcome {
   crossCapture: CrossCaptureOutcome;
 }
 
+/** The part of a kernel version's union an ingest reads: stored dependency IDs and found cycles. */
+export interface UnionPart {
+  dependencies: number[];
+  cycles: StoredCycle[];
+}
+
+/** Which part of the union a capture's check reads (the default: what it can touch; tests compare it with the whole). */
+export type UnionScope = (tx: SqlRunner, rec: CaptureRecord, written: WrittenCapture) => Promise<UnionPart>;
+
 /** One capture into the store, checked against its kernel version's union in the same transaction. */
-export async function ingestWithCrossCapture(store: StoreEngine, rec: CaptureRecord): Promise<CrossCaptureIngestOutcome> {
+export async function ingestWithCrossCapture(store: StoreEngine, rec: CaptureRecord, scope: UnionScope = touchedPart): Promise<CrossCaptureIngestOutcome> {
   let crossCapture: CrossCaptureOutcome = { found: 0, rejudged: 0, deadlocks: 0 };
   const outcome = await ingestCapture(store, rec, {
     // Runs again from the start when the engine retries the transaction: the last run's outcome is the committed one.
-    afterWrite: async (tx, written) => { crossCapture = await crossCaptureStep(tx, store, rec, written); },
+    afterWrite: async (tx, written) => { crossCapture = await crossCaptureStep(tx, rec, written, scope); },
   });
   return { ...outcome, crossCapture: outcome.status === 'new' ? crossCapture : { found: 0, rejudged: 0, deadlocks: 0 } };
 }
 
-export async function crossCaptureStep(tx: SqlRunner, store: StoreEngine, rec: CaptureRecord, written: WrittenCapture): Promise<CrossCaptureOutcome> {
+export async function crossCaptureStep(tx: SqlRunner, rec: CaptureRecord, written: WrittenCapture, scope: UnionScope = touchedPart): Promise<CrossCaptureOutcome> {
   const { captureId, now } = written;
-  const key = JSON.stringify([store.location, rec.kernel]);
-  const [{ n }] = await tx.query<{ n: number }>('SELECT COUNT(*) AS n FROM captures WHERE kernel = ? AND id <> ?', [rec.kernel, captureId]);
-  let c = cache.get(key);
-  if (!c || c.captures !== n || c.lastHash === rec.hash) {
-    cache.delete(key);
-    c = { union: await loadUnion(tx, rec, captureId), captures: n, lastHash: '' };
-  }
-  // Until this transaction is known to have committed, the cached union is one capture ahead of the store.
-  cache.delete(key);
-  const found = c.union.add(captureGraph(rec));
   const out: CrossCaptureOutcome = { found: 0, rejudged: 0, deadlocks: 0 };
-  for (const f of found) {
+  const part = await scope(tx, rec, written);
+  // Neither a path back for a new dependency nor a found cycle to re-judge: nothing the union could report.
+  if (!part.dependencies.length && !part.cycles.length) return out;
+  const u = await loadUnion(tx, rec, captureId, part);
+  // Dependencies the store had before this capture are not new, even where the union did not load them.
+  const fresh = new Set(written.newDependencies.map((d) => `${d.fromClass} ${d.toClass}`));
+  const isNew = (from: string, to: string) => fresh.has(`${written.classIds.get(from)} ${written.classIds.get(to)}`);
+  for (const f of u.add(captureGraph(rec), true, isNew)) {
     if (await writeCrossFinding(tx, rec.kernel, f, captureId, now)) out.found++;
     else out.rejudged++;
     if (f.finding.verdict === 'deadlock') out.deadlocks++;
   }
-  cache.set(key, { union: c.union, captures: n + 1, lastHash: rec.hash });
   return out;
 }
 
-/** The capture as one graph: its raw dependencies and classes (the union normalises them as the store does). */
-function captureGraph(rec: CaptureRecord): GraphFile {
+/**
+ * What a capture can touch: the stored dependencies on a path back from one
+ * of its new dependencies, and the found cycles it recorded a dependency of,
+ * with theirs.
+ */
+async function touchedPart(tx: SqlRunner, rec: CaptureRecord, written: WrittenCapture): Promise<UnionPart> {
+  const closable = written.newDependencies.length ? await closableDependencies(tx, rec.kernel, written.captureId) : [];
+  const mine = new Set(rec.dependencies.map((d) => dependencyKey(d.from, d.to)));
+  const cycles = (await storedCycles(tx, rec.kernel)).filter((c) => c.dependencies.some((d) => mine.has(dependencyKey(d.from, d.to))));
+  const cycleDeps = await dependencyIdsOf(tx, rec.kernel, cycles.flatMap((c) => c.dependencies));
+  return { dependencies: [...new Set([...closable, ...cycleDeps])].sort((a, b) => a - b), cycles };
+}
+
+/** The capture as one graph for the union: its raw dependencies and classes (the union normalises them as the store does). */
+export function captureGraph(rec: CaptureRecord): GraphFile {
   return {
     schema: GRAPH_SCHEMA,
     captures: [{ name: rec.name, kernel: rec.kernel, inputs: [] }],
@@ -92,25 +101,48 @@ function captureGraph(rec: CaptureRecord): GraphFile {
   };
 }
 
-interface DepRow { id: number; from_name: string; to_name: string; observations: number; clean: number; combos: number }
-interface EvidenceRow { dependency_id: number; capture: string; gates: string; first: string; first_clean: string | null }
+export interface StoredCycle { dependencies: { from: string; to: string }[]; verdict: string; reason: string | null }
 
-/** The union of a kernel version as the store holds it, less the capture being written (`except`, `rec`). */
-async function loadUnion(tx: SqlRunner, rec: CaptureRecord, except: number): Promise<CrossCaptureUnion> {
+/** The version's cycles found across captures (normalised names, as the store keys them). */
+export async function storedCycles(tx: SqlRunner, kernel: string): Promise<StoredCycle[]> {
+  return (await tx.query<{ cycle: string; verdict: string; reason: string | null }>(
+    'SELECT cycle, verdict, reason FROM cross_findings WHERE kernel = ? ORDER BY finding_id', [kernel]))
+    .map((x) => ({ dependencies: (JSON.parse(x.cycle) as [string, string][]).map(([from, to]) => ({ from, to })), verdict: x.verdict, reason: x.reason }));
+}
+
+/** Stored dependency IDs of the version by their (normalised) ends. */
+async function dependencyIdsOf(tx: SqlRunner, kernel: string, deps: { from: string; to: string }[]): Promise<number[]> {
+  if (!deps.length) return [];
+  const wanted = new Set(deps.map((d) => dependencyKey(d.from, d.to)));
+  const rows = await selectIn<{ id: number; from_name: string; to_name: string }>(tx,
+    `SELECT d.id, f.name AS from_name, t.name AS to_name FROM dependencies d JOIN classes f ON f.id = d.from_class JOIN classes t ON t.id = d.to_class
+     WHERE d.kernel = ? AND f.name IN (?*)`, [...new Set(deps.map((d) => d.from))], [kernel]);
+  return rows.filter((r) => wanted.has(dependencyKey(r.from_name, r.to_name))).map((r) => r.id);
+}
+
+interface DepRow { id: number; from_name: string; to_name: string; observations: number; clean: number; combos: number }
+interface EvidenceRow { dependency_id: number; capture_id: number; capture: string; gates: string; first: string; first_clean: string | null }
+
+/**
+ * The part of a kernel version's union the store holds for `part` (its
+ * dependencies' classes, evidence and totals, its cycles to re-judge), less
+ * the capture being written (`except`, `rec`).
+ */
+async function loadUnion(tx: SqlRunner, rec: CaptureRecord, except: number, part: UnionPart): Promise<CrossCaptureUnion> {
+  const { dependencies: ids, cycles } = part;
   const kernel = rec.kernel;
   const u = new CrossCaptureUnion(kernel, normaliseClass);
-  const own = new Map(rec.dependencies.map((d) => [JSON.stringify([d.from, d.to]), d]));
-  const classes = await tx.query<{ name: string; usage_bits: number; ever_written: number; ever_read: number }>(
-    `SELECT c.name, k.usage_bits, k.ever_written, k.ever_read FROM class_kernels k JOIN classes c ON c.id = k.class_id
-     WHERE k.kernel = ? ORDER BY c.name`, [kernel]);
-  const deps = await tx.query<DepRow>(
+  const own = new Map(rec.dependencies.map((d) => [dependencyKey(d.from, d.to), d]));
+  const deps = (await selectIn<DepRow>(tx,
     `SELECT d.id, f.name AS from_name, t.name AS to_name, d.observations, d.clean, d.combos FROM dependencies d
-     JOIN classes f ON f.id = d.from_class JOIN classes t ON t.id = d.to_class WHERE d.kernel = ? ORDER BY d.id`, [kernel]);
+     JOIN classes f ON f.id = d.from_class JOIN classes t ON t.id = d.to_class WHERE d.id IN (?*)`, ids)).sort((a, b) => a.id - b.id);
   const evidence = new Map<number, EvidenceRow[]>();
-  for (const e of await tx.query<EvidenceRow>(
-    `SELECT e.dependency_id, c.name AS capture, e.gates, e.first, e.first_clean FROM dependency_evidence e
-     JOIN dependencies d ON d.id = e.dependency_id JOIN captures c ON c.id = e.capture_id
-     WHERE d.kernel = ? AND e.capture_id <> ? ORDER BY e.dependency_id, e.capture_id`, [kernel, except])) {
+  const evRows = await selectIn<EvidenceRow>(tx,
+    `SELECT e.dependency_id, e.capture_id, c.name AS capture, e.gates, e.first, e.first_clean FROM dependency_evidence e
+     JOIN captures c ON c.id = e.capture_id WHERE e.dependency_id IN (?*)`, ids);
+  evRows.sort((a, b) => a.dependency_id - b.dependency_id || a.capture_id - b.capture_id);
+  for (const e of evRows) {
+    if (e.capture_id === except) continue;
     const list = evidence.get(e.dependency_id);
     if (list) list.push(e);
     else evidence.set(e.dependency_id, [e]);
@@ -119,9 +151,13 @@ async function loadUnion(tx: SqlRunner, rec: CaptureRecord, except: number): Pro
   for (const d of deps) {
     const ev = evidence.get(d.id);
     if (!ev) continue; // First recorded by this capture.
-    const mine = own.get(JSON.stringify([d.from_name, d.to_name]));
+    const mine = own.get(dependencyKey(d.from_name, d.to_name));
     dependencies.push(unionDependency({ ...d, observations: d.observations - (mine?.observations ?? 0), clean: d.clean - (mine?.clean ?? 0) }, ev));
   }
+  const names = new Set([...deps.flatMap((d) => [d.from_name, d.to_name]), ...cycles.flatMap((c) => c.dependencies.flatMap((d) => [d.from, d.to]))]);
+  const classes = (await selectIn<{ name: string; usage_bits: number; ever_written: number; ever_read: number }>(tx,
+    `SELECT c.name, k.usage_bits, k.ever_written, k.ever_read FROM class_kernels k JOIN classes c ON c.id = k.class_id
+     WHERE k.kernel = ? AND c.name IN (?*)`, [...names], [kernel])).sort((a, b) => compareNames(a.name, b.name));
   u.add({
     schema: GRAPH_SCHEMA, captures: [],
     classes: classes.map((c) => ({ name: c.name, usageBits: c.usage_bits, usage: [], written: !!c.ever_written, read: !!c.ever_read })),
@@ -130,12 +166,10 @@ async function loadUnion(tx: SqlRunner, rec: CaptureRecord, except: number): Pro
   }, false);
   // Raw names standing for per-boot classes (x#2, numbered workqueues) make their class matched only within a capture.
   for (const a of await selectIn<{ raw_name: string }>(tx,
-    'SELECT a.raw_name FROM class_aliases a JOIN classes c ON c.id = a.class_id WHERE c.name IN (?*)', classes.map((c) => c.name))) {
+    'SELECT a.raw_name FROM class_aliases a JOIN classes c ON c.id = a.class_id WHERE c.name IN (?*)', [...names])) {
     u.markPerBoot(a.raw_name);
   }
-  for (const x of await tx.query<{ cycle: string; verdict: string; reason: string | null }>('SELECT cycle, verdict, reason FROM cross_findings WHERE kernel = ?', [kernel])) {
-    u.remember((JSON.parse(x.cycle) as [string, string][]).map(([from, to]) => ({ from, to })), x.verdict, x.reason ?? undefined);
-  }
+  for (const c of cycles) u.remember(c.dependencies, c.verdict, c.reason ?? undefined);
   return u;
 }
 
@@ -180,12 +214,15 @@ async function writeCrossFinding(tx: SqlRunner, kernel: string, x: CrossCaptureF
        verdict_rank = CASE WHEN excluded.verdict_rank > finding_kernels.verdict_rank THEN excluded.verdict_rank ELSE finding_kernels.verdict_rank END`,
     [id, kernel, f.verdict, rank, capture, capture, now, now]);
   const cycle = JSON.stringify(f.dependencies.map((d) => [d.from, d.to]));
+  // The union numbers inputs as it loaded them (which depends on what the ingest read): stored, `at` is a
+  // position in the capture that closed the cycle (input 0), its dependencies citing their captures by name.
+  const detail: typeof f = { ...f, at: { input: 0, pos: f.at.pos } };
   const had = await tx.query('SELECT 1 AS x FROM cross_findings WHERE finding_id = ? AND kernel = ?', [id, kernel]);
   await tx.exec(
     `INSERT INTO cross_findings (finding_id, kernel, verdict, verdict_rank, reason, cycle, captures, detail, found_by, judged_by, first_seen, last_seen)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (finding_id, kernel) DO UPDATE SET
        verdict = excluded.verdict, verdict_rank = excluded.verdict_rank, reason = excluded.reason, cycle = excluded.cycle,
        captures = excluded.captures, detail = excluded.detail, judged_by = excluded.judged_by, last_seen = excluded.last_seen`,
-    [id, kernel, f.verdict, rank, f.reason ?? null, cycle, JSON.stringify(x.captures), JSON.stringify(f), capture, capture, now, now]);
+    [id, kernel, f.verdict, rank, f.reason ?? null, cycle, JSON.stringify(x.captures), JSON.stringify(detail), capture, capture, now, now]);
   return had.length === 0;
 }

@@ -54,7 +54,10 @@ export async function migrate(engine: StoreEngine, opts: { upTo?: number; readOn
     refuseNewer(engine, have);
     for (const m of MIGRATIONS) {
       if (m.version <= have || m.version > target) continue;
-      for (const s of m.statements) await tx.exec(statementFor(engine.dialect, s));
+      for (const s of m.statements) {
+        const sql = statementFor(engine.dialect, s);
+        if (sql !== undefined) await tx.exec(sql);
+      }
       await tx.exec('INSERT INTO schema_migrations (version, name, applied_at, tool_version) VALUES (?, ?, ?, ?)', [m.version, m.name, new Date().toISOString(), TOOL_VERSION]);
     }
     return Math.max(have, Math.min(target, SCHEMA_VERSION));

@@ -53,12 +53,17 @@ async function insertUnnested<T extends object>(tx: SqlRunner, head: string, row
   return [];
 }
 
-/** SELECT ... WHERE column IN (values), in chunks: `sql` holds one `(?)` list marked `IN (?*)`. */
-export async function selectIn<T extends object>(tx: SqlRunner, sql: string, values: SqlValue[]): Promise<T[]> {
+/**
+ * SELECT ... WHERE column IN (values), in chunks: `sql` holds one `(?)` list
+ * marked `IN (?*)`; `leading` binds the placeholders before it (the same in
+ * every chunk).
+ */
+export async function selectIn<T extends object>(tx: SqlRunner, sql: string, values: SqlValue[], leading: SqlValue[] = []): Promise<T[]> {
   const out: T[] = [];
-  for (let i = 0; i < values.length; i += MAX_PARAMS) {
-    const chunk = values.slice(i, i + MAX_PARAMS);
-    out.push(...(await tx.query<T>(sql.replace('IN (?*)', `IN (${new Array(chunk.length).fill('?').join(', ')})`), chunk)));
+  const per = MAX_PARAMS - leading.length;
+  for (let i = 0; i < values.length; i += per) {
+    const chunk = values.slice(i, i + per);
+    out.push(...(await tx.query<T>(sql.replace('IN (?*)', `IN (${new Array(chunk.length).fill('?').join(', ')})`), [...leading, ...chunk])));
   }
   return out;
 }

@@ -66,4 +66,11 @@ describe('the default worker count', () => {
     expect(defaultWorkers(2)).toBe(1);
     expect(defaultWorkers(8)).toBe(8);
   });
+  it('is what replay and ingest use when --workers is not given', async () => {
+    const { defaultWorkers } = await import('../../src/cli/optionValues.ts');
+    for (const command of ['replay', 'ingest']) {
+      const help = cli(command, '--help').stdout.replace(/\s+/g, ' ');
+      expect(help).toMatch(new RegExp(`--workers <n> [^(]*\\([^)]*\\) \\(default: ${defaultWorkers()}\\)`));
+    }
+  });
 });

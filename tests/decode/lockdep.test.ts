@@ -3,6 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { parseProcLockdep, readProcLockdep } from '../../src/decode/lockdep/procLockdep.ts';
 import { compareWithLockdep, explainComparison, normaliseClassName } from '../../src/decode/lockdep/lockdepComparison.ts';
+import { parseLockdepStats } from '../../src/decode/lockdep/lockdepStats.ts';
+
+/** A /proc/lockdep_stats text (lockdep_stats_show()) with debug_locks = n. */
+const STATS = (n: number) => ` lock-classes:                          478 [max: 8192]\n direct dependencies:                  2476 [max: 32768]\n debug_locks:                             ${n}\n`;
 import { ROOT, SHARED_TRACES } from '../helpers/cli.ts';
 import { InputError } from '../../src/model/inputError.ts';
 
@@ -125,7 +129,7 @@ describe('explaining each difference (explainComparison())', () => {
     const r = Object.fromEntries(Object.entries(c.replayedReasons).map(([k, v]) => [k, v.map((p) => `${p.from}->${p.to}`)]));
     expect(r).toEqual({
       path: ['A->C'], distance: ['G->C'], subclass: ['D->E'], unvalidated: ['srcu_map->C'], 'class-not-listed': ['lr_gone->A'],
-      name: [], uncertain: ['H->B'], unexplained: ['H->A'],
+      name: [], 'after-report': [], uncertain: ['H->B'], unexplained: ['H->A'],
     });
     expect(c.percentExplained).toBe(Math.round((7 / 8) * 10000) / 100);
   });
@@ -138,6 +142,60 @@ describe('explaining each difference (explainComparison())', () => {
     expect(explainComparison(side([['A', 'X'], ['X', 'B']]), parseProcLockdep(KERNEL)).kernelReasons['replay-path'].map((p) => p.from)).toEqual(['A']);
     const closed = explainComparison({ ...side([['A', 'C'], ['B', 'C']]), partialWindow: false }, parseProcLockdep(KERNEL));
     expect(closed.kernelReasons.unexplained.map((p) => p.from)).toEqual(['A', 'H']);
+  });
+});
+
+describe('dependencies lockdep could not record: after its report, at a hidden distance', () => {
+  const KERNEL = [
+    'all lock classes:',
+    'a0 FD:    2 BD:    1 +.+.: A',
+    ' -> [b0] B',
+    '',
+    'b0 FD:    1 BD:    2 +.+.: B',
+    '',
+    'a10 FD:    3 BD:    1 +.+.: P',
+    ' -> [b10] Q',
+    ' -> [c10] R',
+    '',
+    'b10 FD:    1 BD:    2 +.+.: Q',
+    '',
+    'c10 FD:    1 BD:    2 +.+.: R',
+    '',
+    'd10 FD:    2 BD:    1 +.+.: P#2',
+    '',
+    'e10 FD:    1 BD:    1 +.+.: S',
+    '',
+  ].join('\n');
+  const side = (deps: { from: string; to: string; firstNs?: number; distance?: number }[], firstReportNs?: number) => ({
+    dependencies: deps, classes: ['A', 'B', 'P', 'Q', 'R', 'S'], partialWindow: true,
+    ...(firstReportNs === undefined ? {} : { firstReportNs }),
+  });
+  const reasons = (c: ReturnType<typeof explainComparison>) =>
+    Object.fromEntries(Object.entries(c.replayedReasons).filter(([, v]) => v.length).map(([k, v]) => [k, v.map((p) => `${p.from}->${p.to}`)]));
+
+  it('first recorded after the replay\'s first report on a kernel with debug_locks 0: after-report', () => {
+    const deps = [{ from: 'B', to: 'A', firstNs: 200 }, { from: 'S', to: 'A', firstNs: 50 }];
+    expect(reasons(explainComparison(side(deps, 100), parseProcLockdep(KERNEL), parseLockdepStats(STATS(0)))))
+      .toEqual({ 'after-report': ['B->A'], unexplained: ['S->A'] });
+  });
+
+  it('negative: debug_locks 1 (lockdep still on at the dump), no stats, or no report: unexplained', () => {
+    const deps = [{ from: 'B', to: 'A', firstNs: 200 }];
+    expect(reasons(explainComparison(side(deps, 100), parseProcLockdep(KERNEL), parseLockdepStats(STATS(1))))).toEqual({ unexplained: ['B->A'] });
+    expect(reasons(explainComparison(side(deps, 100), parseProcLockdep(KERNEL)))).toEqual({ unexplained: ['B->A'] });
+    expect(reasons(explainComparison(side(deps), parseProcLockdep(KERNEL), parseLockdepStats(STATS(0))))).toEqual({ unexplained: ['B->A'] });
+  });
+
+  it('a hidden distance-2 edge fits one class of a shared name (P#2), not the name\'s merged edges', () => {
+    expect(reasons(explainComparison(side([{ from: 'P', to: 'S', distance: 2 }]), parseProcLockdep(KERNEL)))).toEqual({ distance: ['P->S'] });
+    // recorded at distance 1 it would be printed: no hidden edge explains it
+    expect(reasons(explainComparison(side([{ from: 'P', to: 'S', distance: 1 }]), parseProcLockdep(KERNEL)))).toEqual({ unexplained: ['P->S'] });
+  });
+
+  it('reads debug_locks from /proc/lockdep_stats and refuses other text with a line', () => {
+    expect(parseLockdepStats(STATS(0)).debugLocks).toBe(0);
+    expect(() => parseLockdepStats('all lock classes:\n', 'x.txt')).toThrow(/x\.txt.*not a \/proc\/lockdep_stats dump/);
+    expect(() => parseLockdepStats(' lock-classes:  3 [max: 8192]\n', 'y.txt')).toThrow(/no "debug_locks:" line/);
   });
 });
 

@@ -73,8 +73,8 @@ describe('trace.dat lost-event markers', async () => {
     expect(events.filter(isRecord)).toEqual(base);
     const marks = events.map((e, i) => [e, i] as const).filter(([e]) => e.kind === 'lost');
     expect(marks.map(([e]) => [e.kind, e.cpu, e.flags, e.aux, e.pos])).toEqual([
-      ['lost', 1, LostFlags.GapStart, 1234, at],
-      ['lost', 1, 0, 1234, at],
+      ['lost', 1, LostFlags.CpuExact | LostFlags.GapStart, 1234, at],
+      ['lost', 1, LostFlags.CpuExact, 1234, at],
     ]);
     const [[, startIdx], [, endIdx]] = marks;
     // the gap starts right after CPU 1's last record before the page, at its timestamp
@@ -94,16 +94,16 @@ describe('trace.dat lost-event markers', async () => {
   it('a flagged page without a stored count: the count is unknown (0)', async () => {
     const { events } = await decodeAll(flagged([{ at: cpu0[2] }]));
     expect(events.filter((e) => e.kind === 'lost').map((e) => [e.kind, e.cpu, e.flags, e.aux])).toEqual([
-      ['lost', 0, LostFlags.GapStart, 0],
-      ['lost', 0, 0, 0],
+      ['lost', 0, LostFlags.CpuExact | LostFlags.GapStart, 0],
+      ['lost', 0, LostFlags.CpuExact, 0],
     ]);
   });
 
   it('consecutive flagged pages with no record between them are one gap', async () => {
     const { events } = await decodeAll(flagged([{ at: cpu0[2], count: 5, empty: true }, { at: cpu0[3], count: 7 }]));
     expect(events.filter((e) => e.kind === 'lost').map((e) => [e.kind, e.flags, e.aux])).toEqual([
-      ['lost', LostFlags.GapStart, 12],
-      ['lost', 0, 12],
+      ['lost', LostFlags.CpuExact | LostFlags.GapStart, 12],
+      ['lost', LostFlags.CpuExact, 12],
     ]);
   });
 
@@ -122,7 +122,7 @@ describe('trace.dat lost-event markers', async () => {
     const last = cpu0[cpu0.length - 1];
     const { events } = await decodeAll(flagged([{ at: last, count: 3, empty: true }]));
     const k = events.findIndex((e) => e.kind === 'lost');
-    expect(events.filter((e) => e.kind === 'lost').map((e) => [e.kind, e.cpu, e.flags, e.aux])).toEqual([['lost', 0, 0, 3]]);
+    expect(events.filter((e) => e.kind === 'lost').map((e) => [e.kind, e.cpu, e.flags, e.aux])).toEqual([['lost', 0, LostFlags.CpuExact, 3]]);
     const lastCpu0 = events.map((e, i) => [e, i] as const).filter(([e]) => e.cpu === 0 && isRecord(e)).pop()!;
     expect(lastCpu0[1]).toBe(k - 1);
     expect(events[k].ts).toBe(lastCpu0[0].ts);
@@ -172,10 +172,11 @@ describe('a gap start makes held state uncertain without being counted', () => {
       out.lockFlags[i] = flags;
     };
     lock(EventKind.Acquire, 1, 10, 'A');
-    if (withGapStart) lost(1, 7, LostFlags.GapStart);
+    // as the decoder marks them: of CPU 1's buffer only, which still taints every task (tasks migrate)
+    if (withGapStart) lost(1, 7, LostFlags.GapStart | LostFlags.CpuExact);
     lock(EventKind.Acquire, 0, 10, 'B');
     lock(EventKind.Release, 0, 10, 'B');
-    lost(1, 7, 0);
+    lost(1, 7, LostFlags.CpuExact);
     lock(EventKind.Release, 0, 10, 'A');
     lock(EventKind.Acquire, 0, 20, 'B');
     lock(EventKind.Acquire, 0, 20, 'A');

@@ -221,3 +221,56 @@ describe('proof by later release (replay/pendingProofs, trap 5)', () => {
     expect(findingsOf(r, 'circular-dependency')[0].verdict).toBe('unverified');
   });
 });
+
+describe('per-CPU losses: a CPU\'s own contexts lose nothing when another CPU\'s buffer does', () => {
+  const irq1 = task('lr1_irq', 100, 1, 'd.h1.');
+  const irq0 = task('lr2_irq', 101, 0, 'd.h1.');
+  const bOverA = (t: MiniTrace) => t.acq(irq0, 'B').acq(irq0, 'A').rel(irq0, 'A').rel(irq0, 'B');
+
+  it('CPU 1\'s hardirq holds A across a loss on CPU 0: A -> B is certain, the cycle is a deadlock', async () => {
+    const t = new MiniTrace().acq(irq1, 'A').raw('CPU:0 [LOST 12 EVENTS]').acq(irq1, 'B').rel(irq1, 'B').rel(irq1, 'A');
+    const r = await replay(bOverA(t));
+    expect(deadlocks(r).map(classSet)).toEqual([['A', 'B']]);
+    expect(deadlocks(r)[0].dependencies.every((d) => !d.first.uncertain)).toBe(true);
+  });
+
+  it('negative: a loss on CPU 1 itself makes its hardirq\'s A uncertain (unverified)', async () => {
+    const t = new MiniTrace().acq(irq1, 'A').raw('CPU:1 [LOST 12 EVENTS]').acq(irq1, 'B');
+    const r = await replay(bOverA(t));
+    expect(deadlocks(r)).toEqual([]);
+    expect(findingsOf(r, 'circular-dependency')[0].verdict).toBe('unverified');
+  });
+
+  it('a loss on CPU 0 does not end a proof pending in CPU 1\'s hardirq: A\'s release proves A -> B', async () => {
+    const t = new MiniTrace().acq(irq1, 'A').raw('CPU:1 [LOST 12 EVENTS]').acq(irq1, 'B').rel(irq1, 'B')
+      .raw('CPU:0 [LOST 12 EVENTS]').rel(irq1, 'A');
+    const r = await replay(bOverA(t));
+    expect(deadlocks(r).map(classSet)).toEqual([['A', 'B']]);
+    expect(deadlocks(r)[0].dependencies.find((d) => d.from === 'A')!.first.proven).toMatch(/^A \(acquired at line \d+\) was released/);
+  });
+
+  it('negative: a task may have run on the CPU that lost events: the same in task context stays unverified', async () => {
+    const t = new MiniTrace().acq(t1, 'A').raw('CPU:1 [LOST 12 EVENTS]').acq(t1, 'B').rel(t1, 'B')
+      .raw('CPU:0 [LOST 12 EVENTS]').rel(t1, 'A')
+      .acq(t2, 'B').acq(t2, 'A').rel(t2, 'A').rel(t2, 'B');
+    const r = await replay(t);
+    expect(deadlocks(r)).toEqual([]);
+    expect(findingsOf(r, 'circular-dependency')[0].verdict).toBe('unverified');
+  });
+
+  it('an interrupt that returns with A still shown held lost A\'s release: A -> B recorded since the loss is refuted (benign)', async () => {
+    const t = new MiniTrace().acq(irq1, 'A').raw('CPU:1 [LOST 12 EVENTS]').acq(irq1, 'B').rel(irq1, 'B')
+      .acq(on(irq1, { flags: '.....' }), 'C').rel(on(irq1, { flags: '.....' }), 'C');
+    const r = await replay(bOverA(t));
+    expect(warningCount(r, 'held-at-context-exit')).toBe(1);
+    const [f] = findingsOf(r, 'circular-dependency');
+    expect(f.verdict).toBe('benign');
+    expect(f.reason).toMatch(/^refuted: A -> B/);
+  });
+
+  it('negative: without the loss, A -> B in the interrupt is certain whatever is left at its exit', async () => {
+    const t = new MiniTrace().acq(irq1, 'A').acq(irq1, 'B').rel(irq1, 'B')
+      .acq(on(irq1, { flags: '.....' }), 'C').rel(on(irq1, { flags: '.....' }), 'C');
+    expect(deadlocks(await replay(bOverA(t))).map(classSet)).toEqual([['A', 'B']]);
+  });
+});

@@ -1,7 +1,6 @@
 /**
- * The store's questions on both engines (in process, each ingest reading its
- * union from the store as a new process does; the commands' own parts through
- * the real CLI): cycles across
+ * The store's questions on both engines (in process; the commands' own parts
+ * through the real CLI): cycles across
  * captures (the abba halves as two captures give the abba deadlock with the
  * single-capture ID), findings with their filters, one finding with its
  * evidence, kernel-diff's exit code, and the KCIDB export validated against
@@ -22,7 +21,7 @@ import { listFindings, type FindingFilter } from '../../src/store/findingQueries
 import { diffKernels } from '../../src/store/kernelDiff.ts';
 import { exportKcidb } from '../../src/store/kcidbExport.ts';
 import { loadCapture } from '../../src/store/captureSource.ts';
-import { forgetUnions, ingestWithCrossCapture } from '../../src/store/crossCaptureIngest.ts';
+import { ingestWithCrossCapture } from '../../src/store/crossCaptureIngest.ts';
 import type { CaptureRecord } from '../../src/store/captureRecord.ts';
 import type { StoreEngine } from '../../src/store/engine.ts';
 import { DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';
@@ -60,9 +59,8 @@ function record(path: string, kernel: string, name?: string): Promise<CaptureRec
   return loaded.get(key)!;
 }
 
-/** Ingests in this process, each capture reading its union from the store as a new process would. */
+/** Ingests in this process (each capture reads the part of its union it needs from the store, as a new process does). */
 async function ingest(store: StoreEngine, rec: Promise<CaptureRecord>, labels: Partial<CaptureRecord> = {}) {
-  forgetUnions();
   return ingestWithCrossCapture(store, { ...(await rec), ...labels });
 }
 

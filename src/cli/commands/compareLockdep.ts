@@ -7,6 +7,8 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_RUN_OPTIONS, replayTraces } from '../../pipeline/runReplay.ts';
 import { readProcLockdep } from '../../decode/lockdep/procLockdep.ts';
+import { readLockdepStats } from '../../decode/lockdep/lockdepStats.ts';
+import type { Finding } from '../../analysis/findings.ts';
 import { explainComparison, type DependencyPair, type ExplainedComparison, type KernelReason, type ReplaySide, type ReplayedReason } from '../../decode/lockdep/lockdepComparison.ts';
 import { EXIT_OK } from '../exitCodes.ts';
 
@@ -17,7 +19,7 @@ export async function replayDependencies(paths: string[], instance?: string): Pr
 
 /** The replay's side of a comparison: dependencies (uncertain ones marked), classes, whether the window is partial. */
 export async function replaySide(paths: string[], instance?: string): Promise<ReplaySide> {
-  const { replayer } = await replayTraces({ ...DEFAULT_RUN_OPTIONS, inputs: paths, instance });
+  const { replayer, result } = await replayTraces({ ...DEFAULT_RUN_OPTIONS, inputs: paths, instance });
   const g = replayer.graph, cls = replayer.classes;
   const dependencies: DependencyPair[] = [];
   for (let e = 0; e < g.size; e++) {
@@ -27,13 +29,40 @@ export async function replaySide(paths: string[], instance?: string): Promise<Re
     const ev = g.firstClean[e] ?? g.first[e];
     const at = ev.held.lastIndexOf(g.from[e]);
     if (at >= 0) p.distance = ev.held.length - at;
+    p.firstNs = g.first[e].tsNs;
     dependencies.push(p);
   }
   const classes: string[] = [];
   for (let c = 0; c < cls.count; c++) classes.push(cls.displayName(c));
   // Locks released that the capture never saw taken, lost events, a buffer start: the kernel's graph holds more.
   const k = replayer.counters;
-  return { dependencies, classes, partialWindow: replayer.bufferStarts > 0 || k.lostMarkers > 0 || k.unheldReleases > 0 };
+  const side: ReplaySide = { dependencies, classes, partialWindow: replayer.bufferStarts > 0 || k.lostMarkers > 0 || k.unheldReleases > 0 };
+  const report = firstReportNs(result.findings);
+  if (report !== undefined) side.firstReportNs = report;
+  return side;
+}
+
+/** "12.345678" or "12.345678901" (evidenceOut's formatTs()) in ns. */
+function tsNs(ts: string): number {
+  const [sec, frac = ''] = ts.split('.');
+  return Number(sec) * 1e9 + Number(frac.padEnd(9, '0'));
+}
+
+/**
+ * When the earliest `deadlock` finding became reportable: the latest of the certain observations it
+ * needs (each dependency's first clean one, each piece of evidence). Lockdep reports at that moment and
+ * calls debug_locks_off(). undefined: no deadlock found.
+ */
+function firstReportNs(findings: Finding[]): number | undefined {
+  let first: number | undefined;
+  for (const f of findings) {
+    if (f.verdict !== 'deadlock') continue;
+    let at = -Infinity;
+    for (const d of f.dependencies) at = Math.max(at, tsNs((d.firstClean ?? d.first).ts));
+    for (const ev of f.evidence ?? []) at = Math.max(at, tsNs(ev.at.ts));
+    if (at > -Infinity && (first === undefined || at < first)) first = at;
+  }
+  return first;
 }
 
 const REPLAYED_TEXT: Record<ReplayedReason, string> = {
@@ -42,6 +71,7 @@ const REPLAYED_TEXT: Record<ReplayedReason, string> = {
   subclass: 'present once subclasses are dropped (the trace shows no subclass; the replay\'s /N is a guess)',
   unvalidated: 'a class the kernel lists with no dependency and no usage: never chained there (check=0 on that kernel, e.g. 6.1 SRCU)',
   'class-not-listed': 'a class the kernel no longer lists (freed before the dump: module unloaded, workqueue destroyed)',
+  'after-report': 'first recorded after lockdep\'s first report (debug_locks 0 in /proc/lockdep_stats: lockdep records nothing once it turned itself off)',
   name: 'a class the kernel prints under another name (its key\'s symbol)',
   uncertain: 'recorded only with uncertain held state (lost events, buffer start) or refuted',
   unexplained: 'unexplained',
@@ -88,11 +118,13 @@ export function registerCompareLockdep(program: Command): void {
     .description("replay traces and compare their lock dependencies with the kernel's /proc/lockdep")
     .argument('<trace...>', 'trace files, or - for stdin')
     .requiredOption('--lockdep <file>', '/proc/lockdep of the same boot')
+    .option('--lockdep-stats <file>', '/proc/lockdep_stats of the same boot: debug_locks 0 explains what was first recorded after lockdep\'s report')
     .addOption(new Option('--format <fmt>', 'output format').choices(['text', 'json']).default('text'))
     .option('--instance <name>', 'trace-cmd buffer instance to replay')
-    .action(async (traces: string[], o: { lockdep: string; format: string; instance?: string }) => {
+    .action(async (traces: string[], o: { lockdep: string; lockdepStats?: string; format: string; instance?: string }) => {
       const kernel = await readProcLockdep(o.lockdep);
-      const c = explainComparison(await replaySide(traces, o.instance), kernel);
+      const stats = o.lockdepStats ? await readLockdepStats(o.lockdepStats) : undefined;
+      const c = explainComparison(await replaySide(traces, o.instance), kernel, stats);
       const text = o.format === 'json'
         ? JSON.stringify({ schema: 'lockreplay/compare-lockdep@1', traces, lockdep: o.lockdep, ...c }, null, 2) + '\n'
         : renderComparisonText(c, traces, o.lockdep);

@@ -12,7 +12,7 @@
  */
 import { BatchBuilder } from '../../model/batch.ts';
 import { ByteInterner } from '../../model/byteInterner.ts';
-import { EventKind, IrqBits, LockFlags, StackFlags } from '../../model/eventKind.ts';
+import { EventKind, IrqBits, LockFlags, LostFlags, StackFlags } from '../../model/eventKind.ts';
 import { Warnings } from '../warnings.ts';
 import { countOther, emptyStats, type DecodedFrame } from '../decoder.ts';
 import { eventKindOf, parseBody } from '../eventBodies.ts';
@@ -507,10 +507,14 @@ export class FtraceTextDecoder {
         return 0;
       case LineType.Unparsed:
         return UNPARSED;
-      case LineType.Lost:
+      case LineType.Lost: {
         if (!this.instanceOk(buf, f)) return 0;
-        out.aux[out.push(EventKind.Lost, 0, f.cpu, -1, 0, line)] = f.lostCount;
+        // ftrace's ring buffer is per CPU: the loss is of f.cpu's events only
+        const i = out.push(EventKind.Lost, 0, f.cpu, -1, 0, line);
+        out.aux[i] = f.lostCount;
+        out.lockFlags[i] = LostFlags.CpuExact;
         return 0;
+      }
       case LineType.BufferStarted:
         out.push(EventKind.BufferStarted, 0, f.cpu, -1, 0, line);
         return 0;

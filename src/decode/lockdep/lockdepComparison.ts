@@ -5,6 +5,7 @@
  * subclasses are kept, since they are distinct classes in both graphs.
  */
 import type { LockdepGraph } from './procLockdep.ts';
+import type { LockdepStats } from './lockdepStats.ts';
 
 export interface DependencyPair {
   from: string;
@@ -17,6 +18,8 @@ export interface DependencyPair {
    * check=0 entries sat between the two locks).
    */
   distance?: number;
+  /** Replayed only: time (ns, trace clock) of its first observation. */
+  firstNs?: number;
 }
 
 /**
@@ -45,11 +48,18 @@ export interface DependencyPair {
  *    `(null)` map name is printed as its key's symbol (print_name() ->
  *    __get_key_name()); checked by the kernel listing a class the trace never names
  *    with the same neighbours;
+ *  - after-report: first recorded after lockdep's first report, on a kernel
+ *    whose /proc/lockdep_stats says `debug_locks: 0`: every report calls
+ *    debug_locks_off(), and from then on lock_acquire() returns before
+ *    __lock_acquire() (lockdep_enabled() is false), so nothing later is added
+ *    to the graph; checked by the dependency's first observation coming after
+ *    the moment the replay's earliest deadlock became reportable (the last
+ *    piece of it seen), with debug_locks 0 read from the kernel's stats;
  *  - uncertain: recorded by the replay only while held state was uncertain
  *    (lost events, buffer start) or refuted: not evidence lockdep saw it;
  *  - unexplained: none of these.
  */
-export type ReplayedReason = 'path' | 'distance' | 'subclass' | 'unvalidated' | 'class-not-listed' | 'name' | 'uncertain' | 'unexplained';
+export type ReplayedReason = 'path' | 'distance' | 'subclass' | 'unvalidated' | 'class-not-listed' | 'name' | 'after-report' | 'uncertain' | 'unexplained';
 /**
  * Why a kernel dependency is not a replayed one:
  *  - replay-path: the replay has it as a path (the replay's walk saw the
@@ -99,6 +109,11 @@ export interface ReplaySide {
   classes: string[];
   /** The capture has lost events or a buffer start (its window does not cover the whole boot). */
   partialWindow: boolean;
+  /**
+   * When (ns, trace clock) the replay's earliest `deadlock` finding became reportable: the latest
+   * first-certain observation among what it needs. Lockdep reports there and turns itself off.
+   */
+  firstReportNs?: number;
 }
 
 /** Drops `#N` (name_version) before an optional `/N` subclass at the end of a class name. */
@@ -215,10 +230,28 @@ function hiddenEdgeFits(adj: Map<string, Set<string>>, fd: Map<string, number>, 
 }
 
 /**
+ * hiddenEdgeFits() per kernel class rather than per name: classes that share a name once `#N` is
+ * dropped (`ptlock_ptr(ptdesc)` and `ptlock_ptr(ptdesc)#2`, `lock#3` and `lock#4`) each have their own
+ * FD and their own printed edges, and the merged adjacency can reach more than any one of them does,
+ * hiding the room one of them has. True if some kernel class named `from` has an FD that covers what its
+ * own printed edges reach plus some kernel class named `to` and all that one reaches.
+ */
+function hiddenEdgeFitsByClass(exactAdj: Map<string, Set<string>>, byName: Map<string, LockdepGraph['classes']>, from: string, to: string): boolean {
+  for (const k of byName.get(from) ?? []) {
+    const printed = reach(exactAdj, k.name);
+    if (k.forwardDeps <= printed.size) continue;
+    for (const t of byName.get(to) ?? []) {
+      if (k.forwardDeps >= reach(exactAdj, t.name, new Set(printed)).size) return true;
+    }
+  }
+  return false;
+}
+
+/**
  * compareWithLockdep() plus a checked reason for every dependency on only one
  * side (ReplayedReason, KernelReason).
  */
-export function explainComparison(side: ReplaySide, kernel: LockdepGraph): ExplainedComparison {
+export function explainComparison(side: ReplaySide, kernel: LockdepGraph, stats?: LockdepStats): ExplainedComparison {
   const c = compareWithLockdep(side.dependencies, kernel);
   const uncertain = new Set<string>();
   for (const p of side.dependencies) {
@@ -231,6 +264,14 @@ export function explainComparison(side: ReplaySide, kernel: LockdepGraph): Expla
   const kAdj = adjacency(kernel.dependencies, normaliseClassName);
   const kBaseAdj = adjacency(kernel.dependencies, (n) => baseClassName(normaliseClassName(n)));
   const kClasses = new Set(kernel.classes.map((x) => normaliseClassName(x.name)));
+  const exactAdj = adjacency(kernel.dependencies, (n) => n);
+  const classesByName = new Map<string, LockdepGraph['classes']>();
+  for (const x of kernel.classes) {
+    const n = normaliseClassName(x.name);
+    const l = classesByName.get(n);
+    if (l) l.push(x);
+    else classesByName.set(n, [x]);
+  }
   const kBaseClasses = new Set([...kClasses].map(baseClassName));
   const traceNames = new Set(side.classes.map((n) => baseClassName(normaliseClassName(n))));
   // Kernel classes the trace never names: candidates for a name the kernel prints differently.
@@ -249,12 +290,20 @@ export function explainComparison(side: ReplaySide, kernel: LockdepGraph): Expla
   const isolated = new Set<string>();
   for (const x of kernel.classes) if (x.forwardDeps <= 1 && x.backwardDeps <= 1 && /^\.*$/.test(x.usage)) isolated.add(normaliseClassName(x.name));
   for (const x of kernel.classes) if (x.forwardDeps > 1 || x.backwardDeps > 1) isolated.delete(normaliseClassName(x.name));
-  const replayedReasons: Record<ReplayedReason, DependencyPair[]> = { path: [], distance: [], subclass: [], unvalidated: [], 'class-not-listed': [], name: [], uncertain: [], unexplained: [] };
+  // First observation per normalised pair (several replayed classes may share a name once #N is dropped).
+  const firstNs = new Map<string, number>();
+  for (const p of side.dependencies) {
+    if (p.firstNs === undefined) continue;
+    const k = key({ from: normaliseClassName(p.from), to: normaliseClassName(p.to) });
+    firstNs.set(k, Math.min(firstNs.get(k) ?? p.firstNs, p.firstNs));
+  }
+  const offAt = stats?.debugLocks === 0 ? side.firstReportNs : undefined;
+  const replayedReasons: Record<ReplayedReason, DependencyPair[]> = { path: [], distance: [], subclass: [], unvalidated: [], 'class-not-listed': [], name: [], 'after-report': [], uncertain: [], unexplained: [] };
   for (const p of c.onlyInTrace) {
     const bf = baseClassName(p.from), bt = baseClassName(p.to);
     let why: ReplayedReason;
     if (reaches(kAdj, p.from, p.to)) why = 'path';
-    else if (hiddenEdgeFits(kAdj, forwardDeps, p.from, p.to)) why = 'distance';
+    else if (hiddenEdgeFits(kAdj, forwardDeps, p.from, p.to) || ((distance.get(key(p)) ?? 1) > 1 && hiddenEdgeFitsByClass(exactAdj, classesByName, p.from, p.to))) why = 'distance';
     else if (kBaseAdj.get(bf)?.has(bt) || reaches(kBaseAdj, bf, bt)) why = 'subclass';
     else if (isolated.has(p.from) || isolated.has(p.to)) why = 'unvalidated';
     else if (!kBaseClasses.has(bf) || !kBaseClasses.has(bt)) {
@@ -262,7 +311,8 @@ export function explainComparison(side: ReplaySide, kernel: LockdepGraph): Expla
       // Another name for the same class: a kernel class the trace never names, joined to the other end the same way.
       const renamed = kernelOnlyNames.some((n) => (missing === bf ? kBaseAdj.get(n)?.has(other) : kBaseAdj.get(other)?.has(n)));
       why = missing === '(null)' && renamed ? 'name' : 'class-not-listed';
-    } else if (uncertain.has(key(p))) why = 'uncertain';
+    } else if (offAt !== undefined && (firstNs.get(key(p)) ?? -Infinity) > offAt) why = 'after-report';
+    else if (uncertain.has(key(p))) why = 'uncertain';
     else why = 'unexplained';
     replayedReasons[why].push(p);
   }

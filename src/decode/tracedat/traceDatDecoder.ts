@@ -107,7 +107,8 @@ export class TraceDatDecoder {
         } else {
           const i = out.push(EventKind.Lost, merge.ts, merge.cpu, -1, 0, merge.pos);
           out.aux[i] = merge.lost;
-          if (item === MergeItem.GapStart) out.lockFlags[i] = LostFlags.GapStart;
+          // a flagged page is of one CPU's ring buffer: only that CPU's events are missing
+          out.lockFlags[i] = LostFlags.CpuExact | (item === MergeItem.GapStart ? LostFlags.GapStart : 0);
         }
       }
       if (out.length >= perFrame) return sink.flush(recycle);
