@@ -186,5 +186,5 @@ export async function readKallsymsFile(path: string): Promise<Buffer> {
   const input = await openInput(path);
   const parts: Buffer[] = [];
   for await (const c of input.chunks) parts.push(c);
-  return Buffer.concat(parts);
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
