@@ -73,6 +73,12 @@ export class Kallsyms {
     }
   }
 
+  /** No symbol at all (no kallsyms, or one of unparsable or zeroed lines): parses the text. */
+  get empty(): boolean {
+    if (!this.parsed) this.parse();
+    return this.hi.length === 0;
+  }
+
   /** The name of the symbol containing (hi, lo), or undefined. */
   lookup(hi: number, lo: number): string | undefined {
     const found = this.find(hi, lo);
