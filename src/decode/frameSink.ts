@@ -30,7 +30,9 @@ export class FrameSink {
     small = false,
   ) {
     this.strings = new ByteInterner(small);
-    this.out = new BatchBuilder(Math.min(perFrame, 65536));
+    // room past a frame's events for the rows one more event may bring (a callchain's frames), so the
+    // builder rarely grows (and hands out columns of another size) at a frame's end
+    this.out = new BatchBuilder(Math.min(perFrame, 65536) + 256);
   }
 
   /** At the end: whether a last frame is due (rows, warnings or skip counts left, or no frame yet: an empty input has one). */

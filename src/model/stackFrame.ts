@@ -4,7 +4,7 @@
  *   ftrace `=> func+0xoff/0xsize [module]`, `=> 0xffffffffa00093d1` (unresolved)
  *   trace-cmd report `=> func (ffffffff8107b726)`, `=> ffffffffa00093d1`
  *   perf script `ffffffff8108177f func+0x71 ([kernel.kallsyms])`, `... [unknown] ([unknown])`
- *   trace.dat (decode/tracedat/stackRecords.ts) `func+0xoff/0xsize [module]` from the file's kallsyms
+ *   trace.dat kernel_stack and perf.data callchains (decode/tracedat/frameTexts.ts) `func+0xoff/0xsize [module]` from the kallsyms
  * Parsed once per distinct text (model/stackTable.ts), never per event.
  */
 export interface StackFrame {

@@ -913,7 +913,7 @@ export class Replayer implements LateStacks {
 
   // ------------------------------------------------- stale entries disproven
 
-  /** Instances (address IDs) with an uncertain write-held entry somewhere since the last loss: candidates for dropStaleHolders(). */
+  /** Instances (address IDs) with an uncertain held entry somewhere since the last loss: candidates for dropStaleHolders(). */
   private maybeStale = new Uint8Array(1024);
   /** Uncertain entries found released unseen (another holder of the same exclusive lock seen). */
   staleDropped = 0;
@@ -923,7 +923,7 @@ export class Replayer implements LateStacks {
     for (let ctx = 0; ctx < c.count; ctx++) {
       const st = c.stacks[ctx];
       for (let k = 0; k < st.depth; k++) {
-        if (st.flags[k] & (HeldFlags.Read | HeldFlags.Unvalidated)) continue;
+        if (st.flags[k] & HeldFlags.Unvalidated) continue;
         const a = st.inst[k];
         if (a >= this.maybeStale.length) {
           const m = new Uint8Array(Math.max(a + 1, this.maybeStale.length * 2));
@@ -941,13 +941,18 @@ export class Replayer implements LateStacks {
    * is being replayed: entry `k` of `holder`); the lock is a real one
    * (lock_contended/lock_acquired seen: a spinlock, rwlock_t, mutex or
    * rw_semaphore, not a lockdep_map that many contexts hold at once). Then no
-   * other uncertain write-held entry of that instance can still be held: its
-   * release was lost. It is dropped without proof (what was recorded from it
-   * stays uncertain) and stops spoiling what the context records next.
+   * other uncertain entry of that instance can still be held, for write or for
+   * read (a writer excludes readers: rwsem_down_write_slowpath() and
+   * queued_write_lock_slowpath() wait for the reader count to drain): its
+   * release was lost. It is dropped, what was recorded from it since the last
+   * loss is refuted, and it stops spoiling what the context records next. A
+   * reader completing proves nothing here: a writer that downgraded
+   * (downgrade_write(), mmap_write_downgrade(); no trace event) still shows
+   * as a write entry while it holds the lock for read beside other readers.
    */
   private dropStaleHolders(holder: HeldStack, k: number, inst: number, nameId: number): number {
-    this.maybeStale[inst] = 0;
     if (holder.flags[k] & HeldFlags.Read || !this.classes.lockStat[holder.cls[k]]) return k;
+    this.maybeStale[inst] = 0;
     // (____ptrval____): every instance prints alike, so instances cannot be told apart (kernel-semantics §1.5).
     if (this.strings.text(inst) === PTRVAL) return k;
     const c = this.contexts;
@@ -956,7 +961,7 @@ export class Replayer implements LateStacks {
       for (let j = st.depth - 1; j >= 0; j--) {
         if (st === holder && j === k) continue;
         const f = st.flags[j];
-        if (st.inst[j] !== inst || st.name[j] !== nameId || !(f & HeldFlags.Uncertain) || f & HeldFlags.Read) continue;
+        if (st.inst[j] !== inst || st.name[j] !== nameId || !(f & HeldFlags.Uncertain)) continue;
         // Not held since the last loss (its release would have been seen): what was recorded from it since is false.
         if (st.proof[j] >= 0) this.proofs.settle(st.proof[j], this.refute);
         st.remove(j);

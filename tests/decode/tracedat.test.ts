@@ -298,6 +298,35 @@ describe.skipIf(!HAVE_SHARED)('real captures (../shared/traces)', () => {
   }, 120_000);
 });
 
+describe('--kallsyms for a trace.dat whose kallsyms names nothing', () => {
+  it('names the workqueue functions from the given file (the kallsyms kernel_stack frames are named by too), on the main thread and the worker', async () => {
+    // abba-cut.v6.dat's kallsyms section (u32 size at byte 17370, then its 12 lines) zeroed in place
+    const file = readFileSync(V6);
+    const size = file.readUInt32LE(17370);
+    const own = Buffer.from(file.subarray(17374, 17374 + size));
+    expect(own.toString('latin1')).toMatch(/^ffffffff81106aa4 t vmstat_update$/m);
+    const zeroed = Buffer.from(file);
+    zeroed.fill(0, 17374, 17374 + size);
+    const dir = mkdtempSync(join(tmpdir(), 'lockreplay-ksyms-'));
+    try {
+      const dat = join(dir, 'zeroed.dat'), ks = join(dir, 'kallsyms.txt');
+      writeFileSync(dat, zeroed);
+      writeFileSync(ks, own);
+      const funcs = (d: { events: Ev[] }) => d.events.filter((e) => e.kind.startsWith('wq-') && e.name).map((e) => e.name);
+      const want = funcs(await decodeAll(V6));
+      expect(want).toContain('srcu_invoke_callbacks');
+      expect(funcs(await decodeAll(dat)).every((f) => /^0xffffffff/.test(f))).toBe(true);
+      expect(funcs(await decodeAll(dat, { kallsyms: ks }))).toEqual(want);
+      expect(funcs(await decodeAll(dat, { kallsyms: ks, workers: 2, workerMinBytes: 0 }))).toEqual(want);
+      // a file with its own kallsyms keeps it: the given one is not read over it
+      writeFileSync(ks, 'ffffffff81106aa4 t not_this_one\nffffffff81106adf t nor_this\n');
+      expect(funcs(await decodeAll(V6, { kallsyms: ks }))).toEqual(want);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 if (!HAVE_SHARED) describe('real captures (../shared/traces)', () => {
   it.skip(`skipped: ${SHARED} is absent`, () => {});
 });

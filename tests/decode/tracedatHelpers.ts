@@ -18,6 +18,8 @@ export const SHARED = SHARED_TRACES;
 export interface Ev { kind: string; ts: number; cpu: number; pid: number; irq: number; flags: number; name: string; addr: string; comm: string; aux: string | number; pos: number }
 
 export interface DecodeOptions {
+  /** --kallsyms */
+  kallsyms?: string;
   frameBytes?: number;
   instance?: string;
   /** > 1 with workerMinBytes 0 sends the file to the decode worker. */
@@ -30,7 +32,7 @@ export async function decodeAll(path: string, o: DecodeOptions = {}): Promise<{ 
   const input = await openInput(path);
   const ctx: DecodeContext = {
     index: 0, input, detection: detectFormat(input.head)!, frameBytes: o.frameBytes ?? 4 << 20, maxLineBytes: 1 << 20,
-    instance: o.instance, workers: o.workers ?? 1, summary: { positions: 'line', bytes: 0, notes: [] },
+    instance: o.instance, workers: o.workers ?? 1, kallsyms: o.kallsyms, summary: { positions: 'line', bytes: 0, notes: [] },
   };
   const texts: string[] = [''];
   const events: Ev[] = [];

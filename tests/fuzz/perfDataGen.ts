@@ -161,6 +161,8 @@ export function writePerfData(c: GenCapture): { bytes: Buffer; expected: Expecte
   }
   // file order of the timed rows, to sort as perf does (by time, ties in file order)
   const timed: ExpectedRow[] = [];
+  /** The StackFrame rows that follow a Stack row (untimed: they go out right after it). */
+  const framesOf = new Map<ExpectedRow, ExpectedRow[]>();
   c.rounds.forEach((round, r) => {
     round.forEach((events, cpu) => {
       events.forEach((e, i) => {
@@ -190,10 +192,10 @@ export function writePerfData(c: GenCapture): { bytes: Buffer; expected: Expecte
         });
         if (c.callchains) {
           // the callchain: a Stack row like its sample, then its frames without the context markers (no kallsyms: addresses)
-          timed.push({ kind: EventKind.Stack, tsNs: ts, cpu, pid: e.pid, irq, lockFlags: 0, name: '', addr: '', comm, aux: 0 });
-          for (const f of ['0xffffffff8108177f', '0xffffffff81380e86', '0x47cc80']) {
-            timed.push({ kind: EventKind.StackFrame, tsNs: ts, cpu, pid: 0, irq: 0, lockFlags: 0, name: f, addr: '', comm: '', aux: 0 });
-          }
+          const stack: ExpectedRow = { kind: EventKind.Stack, tsNs: ts, cpu, pid: e.pid, irq, lockFlags: 0, name: '', addr: '', comm, aux: 0 };
+          timed.push(stack);
+          framesOf.set(stack, ['0xffffffff8108177f', '0xffffffff81380e86', '0x47cc80'].map((f) => (
+            { kind: EventKind.StackFrame, tsNs: 0, cpu: 0, pid: 0, irq: 0, lockFlags: 0, name: f, addr: '', comm: '', aux: 0 })));
         }
       });
     });
@@ -209,7 +211,7 @@ export function writePerfData(c: GenCapture): { bytes: Buffer; expected: Expecte
       expected.push({ kind: EventKind.BufferStarted, tsNs: row.tsNs, cpu: row.cpu, pid: -1, irq: 0, lockFlags: 0, name: '', addr: '', comm: '', aux: 0 });
     }
     if (row.kind === EventKind.Acquire && !released.has(row.cpu)) row.lockFlags |= LockFlags.Uncertain;
-    expected.push(row);
+    expected.push(row, ...(framesOf.get(row) ?? []));
   }
   const body = data.done();
   const tracing = tracingData();

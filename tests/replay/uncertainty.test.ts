@@ -211,6 +211,26 @@ describe('proof by later release (replay/pendingProofs, trap 5)', () => {
     expect(r.stats.heldAtEnd).toBe(0);
   });
 
+  it('a writer excludes readers: another context completes R for write while t1 still shows it read-held: t1\'s R was stale, R -> B is refuted', async () => {
+    const t = new MiniTrace().acq(t1, 'R', { mode: 'read' }).acquired(t1, 'R');
+    loss(t).acq(t1, 'B').rel(t1, 'B')
+      .acq(t2, 'B').acq(t2, 'R').acquired(t2, 'R').rel(t2, 'R').rel(t2, 'B');
+    const r = await replay(t);
+    expect(warningCount(r, 'stale-held-dropped')).toBe(1);
+    const [f] = findingsOf(r, 'circular-dependency');
+    expect(f.verdict).toBe('benign');
+    expect(f.reason).toMatch(/^refuted: R -> B/);
+  });
+
+  it('negative: a reader completing does not drop an uncertain write entry (a downgraded writer holds it for read beside it)', async () => {
+    const t = new MiniTrace().acq(t1, 'R').acquired(t1, 'R');
+    loss(t).acq(t1, 'B').rel(t1, 'B')
+      .acq(t2, 'B').acq(t2, 'R', { mode: 'read' }).acquired(t2, 'R').rel(t2, 'R').rel(t2, 'B');
+    const r = await replay(t);
+    expect(warningCount(r, 'stale-held-dropped')).toBe(0);
+    expect(findingsOf(r, 'circular-dependency')[0].verdict).toBe('unverified');
+  });
+
   it('negative: without lock_acquired (a lockdep_map many contexts hold at once) nothing is dropped', async () => {
     const t = new MiniTrace().acq(t1, 'A');
     loss(t).acq(t1, 'B').rel(t1, 'B')

@@ -19,6 +19,7 @@ import { eventKindOf, parseBody } from '../eventBodies.ts';
 import { isCutOffLastLine } from '../cutOffLine.ts';
 import { NameByAddress } from '../../model/nameByAddress.ts';
 import { LineType, isPrintEvent, markerTextAt, newLineFields, parseContext, parseFlags, parseFtraceLine, type LineFields } from './ftraceLine.ts';
+import { parseTimestampNs } from './bytes.ts';
 
 // Module-local constants for the per-byte code: V8 reads an imported binding
 // (or a property of an imported object) on every use instead of folding it.
@@ -62,6 +63,79 @@ export interface FtraceTextOptions {
    * For tests, which hold the fast path to giving exactly the same result.
    */
   fastPath?: boolean;
+}
+
+/**
+ * The context before the timestamp, right to left as parseContext reads it, inline for the common layouts
+ * "comm-pid [cpu] flags" and "comm-pid [cpu]": 1 when parsed into `f` (pid, cpu, irq, comm), 0 for another
+ * layout (parseContext's), -1 when the line is no trace line.
+ */
+function inlineContext(b: Buffer, i: number, t0: number, f: LineFields): number {
+  let j = t0;
+  let c = b[j - 1];
+  while (j > i && (c === SP || c === TAB || c === CR)) c = b[--j - 1];
+  let irq: number = NO_FLAGS;
+  if (c !== RBRACK) {
+    // a 5-character flags token, preceded by a blank
+    const k = j - 5;
+    if (k <= i) return 0;
+    c = b[k - 1];
+    const c1 = b[k + 1];
+    if ((c !== SP && c !== TAB) || c1 === SP || c1 === TAB) return 0;
+    const i0 = FLAG0[b[k]], i2 = FLAG2[b[k + 2]];
+    if (i0 < 0 || i2 < 0 || FLAG_TAIL[b[k + 3]] === 0 || FLAG_TAIL[b[k + 4]] === 0) return 0;
+    irq = i0 | i2;
+    j = k - 1;
+    c = b[j - 1];
+    while (j > i && (c === SP || c === TAB || c === CR)) c = b[--j - 1];
+    if (c !== RBRACK) return 0;
+  }
+  // "[cpu]", a token of its own
+  let m = j - 2, cpu = 0, scale = 1;
+  c = b[m];
+  while (m > i && c >= 0x30 && c <= 0x39) {
+    cpu += (c - 0x30) * scale;
+    scale *= 10;
+    c = b[--m];
+  }
+  if (c !== LBRACK || m === j - 2 || j - 2 - m > 15 || m <= i) return 0;
+  c = b[m - 1];
+  if (c !== SP && c !== TAB) return 0;
+  // pid digits after a '-'
+  let pe = m;
+  while (pe > i && (c === SP || c === TAB || c === CR)) c = b[--pe - 1];
+  if (c === RPAREN) return 0;
+  let p = pe, pid = 0;
+  scale = 1;
+  while (p > i && c >= 0x30 && c <= 0x39) {
+    pid += (c - 0x30) * scale;
+    scale *= 10;
+    c = b[--p - 1];
+  }
+  if (p === pe || pe - p > 15 || p - 1 < i || c !== DASH) return -1;
+  f.pid = pid;
+  f.cpu = cpu;
+  f.irq = irq;
+  f.commStart = i;
+  f.commEnd = p - 1;
+  return 1;
+}
+
+/** "lock_acquire:", "lock_acquired:", "lock_release:", "lock_contended:" at `ns`: its kind, else -1. */
+function lockEventKind(b: Buffer, ns: number): number {
+  if (b[ns] !== 0x6c || b[ns + 1] !== 0x6f || b[ns + 2] !== 0x63 || b[ns + 3] !== 0x6b || b[ns + 4] !== 0x5f) return -1;
+  const c5 = b[ns + 5];
+  if (c5 === 0x61) {
+    if (b[ns + 6] === 0x63 && b[ns + 7] === 0x71 && b[ns + 8] === 0x75 && b[ns + 9] === 0x69 && b[ns + 10] === 0x72 && b[ns + 11] === 0x65) {
+      if (b[ns + 12] === COLON) return ACQUIRE;
+      if (b[ns + 12] === 0x64 && b[ns + 13] === COLON) return ACQUIRED;
+    }
+  } else if (c5 === 0x72) {
+    if (b[ns + 6] === 0x65 && b[ns + 7] === 0x6c && b[ns + 8] === 0x65 && b[ns + 9] === 0x61 && b[ns + 10] === 0x73 && b[ns + 11] === 0x65 && b[ns + 12] === COLON) return RELEASE;
+  } else if (c5 === 0x63) {
+    if (b[ns + 6] === 0x6f && b[ns + 7] === 0x6e && b[ns + 8] === 0x74 && b[ns + 9] === 0x65 && b[ns + 10] === 0x6e && b[ns + 11] === 0x64 && b[ns + 12] === 0x65 && b[ns + 13] === 0x64 && b[ns + 14] === COLON) return CONTENDED;
+  }
+  return -1;
 }
 
 /** What decodeBlock() hands back. */
@@ -267,118 +341,29 @@ export class FtraceTextDecoder {
       }
       this.colonCol = q - s;
     }
-    // timestamp: digits[.digits] between a blank and ": " (parseTimestampNs)
+    // timestamp: digits[.digits] between a blank and ": "
     let t0 = q;
     c = b[t0 - 1];
     while (t0 > i && ((c >= 0x30 && c <= 0x39) || c === DOT)) c = b[--t0 - 1];
     if (t0 === q || t0 === i || (c !== SP && c !== TAB)) return -1;
-    let k = t0, sec = 0;
-    c = b[k];
-    while (c >= 0x30 && c <= 0x39) {
-      sec = sec * 10 + (c - 0x30);
-      c = b[++k];
-    }
-    const nd = k - t0;
-    if (nd === 0 || nd > 15) return -1;
-    let ts = sec;
-    if (k !== q) {
-      if (c !== DOT) return -1;
-      c = b[++k];
-      let frac = 0, fd = 0;
-      while (c >= 0x30 && c <= 0x39) {
-        if (fd < 9) {
-          frac = frac * 10 + (c - 0x30);
-          fd++;
-        }
-        c = b[++k];
-      }
-      if (k !== q || fd === 0) return -1;
-      for (let z = fd; z < 9; z++) frac *= 10;
-      ts = sec * 1e9 + frac;
-    }
+    const ts = parseTimestampNs(b, t0, q);
+    if (ts < 0) return -1;
     // Context, right to left from the timestamp, as parseContext reads it: inline for
     // "comm-pid [cpu] flags" and "comm-pid [cpu]"; other layouts are parseContext's.
-    let inline = false;
-    ctx: {
-      let j = t0;
-      c = b[j - 1];
-      while (j > i && (c === SP || c === TAB || c === CR)) c = b[--j - 1];
-      let irq: number = NO_FLAGS;
-      if (c !== RBRACK) {
-        // a 5-character flags token, preceded by a blank
-        const k = j - 5;
-        if (k <= i) break ctx;
-        c = b[k - 1];
-        const c1 = b[k + 1];
-        if ((c !== SP && c !== TAB) || c1 === SP || c1 === TAB) break ctx;
-        const i0 = FLAG0[b[k]], i2 = FLAG2[b[k + 2]];
-        if (i0 < 0 || i2 < 0 || FLAG_TAIL[b[k + 3]] === 0 || FLAG_TAIL[b[k + 4]] === 0) break ctx;
-        irq = i0 | i2;
-        j = k - 1;
-        c = b[j - 1];
-        while (j > i && (c === SP || c === TAB || c === CR)) c = b[--j - 1];
-        if (c !== RBRACK) break ctx;
-      }
-      // "[cpu]", a token of its own
-      let m = j - 2, cpu = 0, scale = 1;
-      c = b[m];
-      while (m > i && c >= 0x30 && c <= 0x39) {
-        cpu += (c - 0x30) * scale;
-        scale *= 10;
-        c = b[--m];
-      }
-      if (c !== LBRACK || m === j - 2 || j - 2 - m > 15 || m <= i) break ctx;
-      c = b[m - 1];
-      if (c !== SP && c !== TAB) break ctx;
-      // pid digits after a '-'
-      let pe = m;
-      while (pe > i && (c === SP || c === TAB || c === CR)) c = b[--pe - 1];
-      if (c === RPAREN) break ctx;
-      let p = pe, pid = 0;
-      scale = 1;
-      while (p > i && c >= 0x30 && c <= 0x39) {
-        pid += (c - 0x30) * scale;
-        scale *= 10;
-        c = b[--p - 1];
-      }
-      if (p === pe || pe - p > 15 || p - 1 < i || c !== DASH) return -1;
-      f.pid = pid;
-      f.cpu = cpu;
-      f.irq = irq;
-      f.commStart = i;
-      f.commEnd = p - 1;
-      inline = true;
-    }
-    if (!inline && !parseContext(b, i, t0, f)) return -1;
+    const inline = inlineContext(b, i, t0, f);
+    if (inline < 0) return -1;
+    if (inline === 0 && !parseContext(b, i, t0, f)) return -1;
     if (checkComm) {
       // Past the comm, the context parsed inline has no ": " (digits, blanks, brackets,
       // flags); other layouts (a tgid in parentheses) are searched up to the timestamp.
-      const ce = inline ? f.commEnd : q;
+      const ce = inline === 1 ? f.commEnd : q;
       for (let z = i; z < ce; z++) if (b[z] === COLON && b[z + 1] === SP) return -1;
     }
     // event name, up to its ':'
     let ns = q + 1;
     c = b[ns];
     while (c === SP || c === TAB) c = b[++ns];
-    let kind = -1, ne = ns;
-    if (c === 0x6c && b[ns + 1] === 0x6f && b[ns + 2] === 0x63 && b[ns + 3] === 0x6b && b[ns + 4] === 0x5f) {
-      // "lock_": acquire, acquired, release, contended
-      const c5 = b[ns + 5];
-      if (c5 === 0x61) {
-        if (b[ns + 6] === 0x63 && b[ns + 7] === 0x71 && b[ns + 8] === 0x75 && b[ns + 9] === 0x69 && b[ns + 10] === 0x72 && b[ns + 11] === 0x65) {
-          if (b[ns + 12] === COLON) (kind = ACQUIRE), (ne = ns + 12);
-          else if (b[ns + 12] === 0x64 && b[ns + 13] === COLON) (kind = ACQUIRED), (ne = ns + 13);
-        }
-      } else if (c5 === 0x72) {
-        if (b[ns + 6] === 0x65 && b[ns + 7] === 0x6c && b[ns + 8] === 0x65 && b[ns + 9] === 0x61 && b[ns + 10] === 0x73 && b[ns + 11] === 0x65 && b[ns + 12] === COLON) {
-          (kind = RELEASE), (ne = ns + 12);
-        }
-      } else if (c5 === 0x63) {
-        if (b[ns + 6] === 0x6f && b[ns + 7] === 0x6e && b[ns + 8] === 0x74 && b[ns + 9] === 0x65 && b[ns + 10] === 0x6e && b[ns + 11] === 0x64 && b[ns + 12] === 0x65 && b[ns + 13] === 0x64 && b[ns + 14] === COLON) {
-          (kind = CONTENDED), (ne = ns + 14);
-        }
-      }
-    }
+    let kind = lockEventKind(b, ns), ne = kind < 0 ? ns : ns + (kind === ACQUIRED ? 13 : kind === CONTENDED ? 14 : 12);
     if (kind < 0) {
       while (c !== COLON && c !== SP && ne < e) c = b[++ne];
       if (c !== COLON || ne === ns || ne >= e) return -1;
@@ -403,8 +388,19 @@ export class FtraceTextDecoder {
       out.comm[idx] = strings.intern(b, f.commStart, trimComm(b, f.commStart, f.commEnd));
       return e + 1;
     }
-    // lock events: "<addr> [try ][read ]<name>", no trailing blanks
-    c = b[e - 1];
+    return this.lockEvent(b, ne, e, kind, ts, line, out, strings, f, warnings);
+  }
+
+  /**
+   * The fast path's lock events, "<addr> [try ][read ]<name>" after the event name's ':' at `ne`, as one
+   * row: the start of the next line, or -1 before anything is written when the body is not well formed.
+   */
+  private lockEvent(
+    b: Buffer, ne: number, e: number, kind: number, ts: number, line: number, out: BatchBuilder, strings: ByteInterner,
+    f: LineFields, warnings: Warnings,
+  ): number {
+    // no trailing blanks
+    let c = b[e - 1];
     if (c === SP || c === TAB || c === CR) return -1;
     let a = ne + 1;
     c = b[a];

@@ -11,9 +11,13 @@
  * staged, as perf_session__queue_event() refusing it with -ETIME does.
  *
  * Columnar: the staged rows are a BatchBuilder, delivered rows are read by
- * index from the builder being drained; no object per row.
+ * index from the builder being drained; no object per row. A callchain is one
+ * staged Stack row whose frames (string IDs) wait in a frame pool beside the
+ * rows (addr = first frame in the pool, aux = count), so a sample's dozens of
+ * frames are neither sorted nor copied row by row.
  */
 import { BatchBuilder } from '../../model/batch.ts';
+import { EventKind } from '../../model/eventKind.ts';
 
 export class OrderedRows {
   /** Rows waiting for their round to be flushed; the decoder appends here. */
@@ -28,12 +32,38 @@ export class OrderedRows {
   private maxTs = 0;
   private nextFlush = 0;
 
+  /** Frames of the staged Stack rows, and of the rows being drained. */
+  private stagedFrames: Uint32Array;
+  private stagedFramesLen = 0;
+  private drainingFrames: Uint32Array;
+
   /** `rows`: the initial capacity (the builders grow as a round needs). */
   constructor(rows = 16384) {
     this.staged = new BatchBuilder(rows);
     this.draining = new BatchBuilder(rows);
     this.order = new Uint32Array(rows);
     this.spare = new Uint32Array(rows);
+    this.stagedFrames = new Uint32Array(rows);
+    this.drainingFrames = new Uint32Array(rows);
+  }
+
+  /** Appends a frame (string ID) to the staged pool; the Stack row's addr/aux say where its frames start and how many. */
+  addFrame(id: number): void {
+    if (this.stagedFramesLen === this.stagedFrames.length) {
+      const a = new Uint32Array(this.stagedFrames.length * 2);
+      a.set(this.stagedFrames);
+      this.stagedFrames = a;
+    }
+    this.stagedFrames[this.stagedFramesLen++] = id;
+  }
+
+  get framesEnd(): number {
+    return this.stagedFramesLen;
+  }
+
+  /** The frame pool of `from` (the staged builder, or the one being drained). */
+  framesOf(from: BatchBuilder): Uint32Array {
+    return from === this.staged ? this.stagedFrames : this.drainingFrames;
   }
 
   noteTime(ts: number): void {
@@ -71,10 +101,28 @@ export class OrderedRows {
     const ts = s.tsNs;
     let k = 0;
     while (k < n && ts[idx[k]] <= limit) k++;
-    // the rows that wait move to the other builder, in time order; the staged ones are drained in place
+    // the rows that wait move to the other builder, in time order, with their frames to the other pool;
+    // the staged ones are drained in place
     const rest = this.draining;
     rest.length = 0;
-    for (let j = k; j < n; j++) copyRow(s, idx[j], rest);
+    const from = this.stagedFrames;
+    let to = this.drainingFrames, toLen = 0;
+    for (let j = k; j < n; j++) {
+      const r = copyRow(s, idx[j], rest);
+      if (rest.kind[r] !== EventKind.Stack) continue;
+      const at = rest.addr[r], nf = rest.aux[r];
+      if (toLen + nf > to.length) {
+        const a = new Uint32Array(Math.max(to.length * 2, toLen + nf));
+        a.set(to.subarray(0, toLen));
+        to = a;
+      }
+      to.set(from.subarray(at, at + nf), toLen);
+      rest.addr[r] = toLen;
+      toLen += nf;
+    }
+    this.drainingFrames = from;
+    this.stagedFrames = to;
+    this.stagedFramesLen = toLen;
     this.draining = s;
     this.staged = rest;
     this.drainAt = 0;

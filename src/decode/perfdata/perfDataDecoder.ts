@@ -124,18 +124,28 @@ export class PerfDataDecoder {
     const k = from.kind[r];
     if (k === COMM_ROW) this.threads.onComm(from.aux[r] | 0, from.pid[r], from.name[r]);
     else if (k === FORK_ROW) this.threads.onFork(from.addr[r] | 0, from.pid[r], from.name[r] | 0, from.aux[r] | 0);
-    else if (k === EventKind.StackFrame) {
-      copyRow(from, r, this.sink.out);
-      this.sink.out.stackRows++;
-    } else {
+    else if (k === EventKind.Stack) this.deliverStack(from, r);
+    else {
       const out = this.sink.out;
       const cpu = from.cpu[r];
       if (k === EventKind.Release && !this.releaseSeen[cpu]) this.releasesStart(cpu, from.tsNs[r], from.pos[r]);
       const j = copyRow(from, r, out);
       if (k === EventKind.Acquire && !this.releaseSeen[cpu]) out.lockFlags[j] |= LockFlags.Uncertain;
       out.comm[j] = k === EventKind.Lost ? 0 : this.threads.commOf(from.comm[r] | 0);
-      if (k === EventKind.Stack) out.stackRows++;
     }
+  }
+
+  /** A staged Stack row: the row, then a StackFrame row per frame of its pool range (addr, aux). */
+  private deliverStack(from: BatchBuilder, r: number): void {
+    const out = this.sink.out, pool = this.q.framesOf(from);
+    const ts = from.tsNs[r], cpu = from.cpu[r], pos = from.pos[r];
+    const h = out.push(EventKind.Stack, ts, cpu, from.pid[r], from.irq[r], pos);
+    out.comm[h] = this.threads.commOf(from.comm[r] | 0);
+    for (let f = from.addr[r], end = f + from.aux[r]; f < end; f++) {
+      const j = out.push(EventKind.StackFrame, 0, 0, 0, 0, pos);
+      out.name[j] = pool[f];
+    }
+    out.stackRows += 1 + from.aux[r];
   }
 
   /**
@@ -326,15 +336,15 @@ export class PerfDataDecoder {
 
   /**
    * PERF_SAMPLE_CALLCHAIN of the sample staged at row i: a Stack row with the sample's time, CPU, task and
-   * irq bits, then a StackFrame row per entry, as perf script prints them (context markers such as
-   * PERF_CONTEXT_KERNEL dropped; user-space entries, after PERF_CONTEXT_USER, as bare addresses, as no
-   * kallsyms names them). The rows carry the sample's time so perf's time order keeps them right after it.
+   * irq bits, its frames in the queue's frame pool (delivered as StackFrame rows right after it), as perf
+   * script prints them: context markers such as PERF_CONTEXT_KERNEL dropped, user-space entries (after
+   * PERF_CONTEXT_USER) as bare addresses, as no kallsyms names them.
    */
   private callchain(st: BatchBuilder, i: number, at: number, n: number): void {
-    const v = this.stream.view, L = this.header.little, frames = this.records!.frames;
-    const ts = st.tsNs[i], cpu = st.cpu[i], pos = st.pos[i];
-    const h = st.push(EventKind.Stack, ts, cpu, st.pid[i], st.irq[i], pos);
+    const v = this.stream.view, L = this.header.little, frames = this.records!.frames, q = this.q;
+    const h = st.push(EventKind.Stack, st.tsNs[i], st.cpu[i], st.pid[i], st.irq[i], st.pos[i]);
     st.comm[h] = st.comm[i];
+    const first = q.framesEnd;
     let user = false;
     for (let k = 0; k < n; k++) {
       const e = at + k * 8;
@@ -344,10 +354,11 @@ export class PerfDataDecoder {
         user = lo === PERF_CONTEXT_USER_LO || lo === PERF_CONTEXT_GUEST_USER_LO;
         continue;
       }
-      const f = st.push(EventKind.StackFrame, ts, cpu, 0, 0, pos);
-      st.name[f] = user ? frames.user(hi, lo) : frames.kernel(hi, lo);
+      q.addFrame(user ? frames.user(hi, lo) : frames.kernel(hi, lo));
     }
     // a chain of markers only: the Stack row alone is an empty stack (interned as none)
+    st.addr[h] = first;
+    st.aux[h] = q.framesEnd - first;
   }
 
   private shortSample(): void {

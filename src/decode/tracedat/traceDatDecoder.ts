@@ -33,6 +33,12 @@ export function describeInstances(instances: BufferInstance[]): string {
   return `instances: ${instances.map((b) => `${JSON.stringify(b.name)} (${b.cpus.length} cpus)`).join(', ')}`;
 }
 
+/** The file's own kallsyms, or --kallsyms when the file names no symbol (none stored, or zeroed). */
+function ownOrGiven(own: Buffer | undefined, given: Buffer | undefined): Kallsyms {
+  const k = new Kallsyms(own);
+  return given && k.empty ? new Kallsyms(given) : k;
+}
+
 /** What the input summary says about a trace.dat (DecodeContext.summary). */
 export interface TraceDatSummary {
   positions: 'byte';
@@ -74,7 +80,7 @@ export class TraceDatDecoder {
     if (!inst) return;
     const layouts = new EventLayouts(meta.formats);
     this.records = new RecordDecoder(
-      layouts, meta.little, sink.strings, new Kallsyms(meta.kallsyms?.length ? meta.kallsyms : kallsyms),
+      layouts, meta.little, sink.strings, ownOrGiven(meta.kallsyms, kallsyms),
       new SavedCmdlineComms(sink.strings, parseSavedCmdlines(meta.cmdlines)), meta.longSize,
     );
     const cpus = [...inst.cpus].sort((a, b) => a.cpu - b.cpu);
