@@ -8,14 +8,16 @@
  * (4 versions, captures interleaved), class popularity is skewed (a few
  * classes in every capture, most in few), dependencies follow the pool's order
  * with a rare dependency against it (so some cycles close, some across
- * captures). Each capture is ingested in this process (store/crossCaptureIngest,
- * with its union kept in memory as a long-running ingester would), into a
- * fresh SQLite file and a fresh PostgreSQL database (LOCKREPLAY_BENCH_PG, else
- * LOCKREPLAY_TEST_PG). At each checkpoint: captures/s over the last stretch,
- * store size, the peak RSS of one more ingest as its own process (the CLI,
- * reading its union from the store: what a fleet machine pays), and the time
- * of the `findings` and `kernel-diff` queries. Writes bench/results/store-seedS-N[-ENGINE].json
- * after every checkpoint (a run stopped early keeps what it measured).
+ * captures). Each capture is ingested in this process (store/crossCaptureIngest:
+ * each ingest reads the part of the union it can touch from the store, as the
+ * CLI does), into a fresh SQLite file and a fresh PostgreSQL database
+ * (LOCKREPLAY_BENCH_PG, else LOCKREPLAY_TEST_PG). At each checkpoint:
+ * captures/s over the last stretch (ingest only, not generating the
+ * captures), store size, the wall time and peak RSS of one more ingest as its
+ * own process (the CLI: what a fleet machine pays), the time of the
+ * `findings` and `kernel-diff` queries in the bench process right after it,
+ * and the load average. Writes bench/results/store-seedS-N[-ENGINE].json after
+ * every checkpoint (a run stopped early keeps what it measured).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
@@ -142,7 +144,8 @@ async function benchEngine(
       }
       const stretch = (performance.now() - t) / 1000 - recSec;
       ingestSec += stretch;
-      // One more capture (of the next index, not ingested by the loop) through the CLI: a fresh process reading its union.
+      // One more capture through the CLI, a fresh process: drawn with another seed, so another lock order (~440 of its
+      // dependencies new to the store, the costly case for the cross-capture check).
       const extra = join(tmp, `extra-${engine}-${cp}.graph.json`);
       writeFileSync(extra, serializeGraph(fleetCapture(seed + 7919, cp)));
       const cli = cliIngest(store, extra);
