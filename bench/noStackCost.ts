@@ -6,7 +6,10 @@
  * VM wall time measures the neighbours. The before tree is `git archive`d into a temp dir with its own
  * node_modules of links (its own bundle cache), so the two builds never rebuild each other's bundles.
  *
- *   npm run bench -- --no-stack-cost [--before REV] [--runs N] [--mb SIZE]   -> bench/results/nostackcost.json
+ *   npm run bench -- --no-stack-cost [--before REV] [--runs N] [--mb SIZE]   -> bench/results/nostackcost-REV.json
+ *
+ * With --before 3942cce (main once the stacks work had landed) it tells what came after the stacks apart
+ * from what they cost.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';

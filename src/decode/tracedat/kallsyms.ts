@@ -12,7 +12,7 @@ import { openInput } from '../../io/openInput.ts';
 
 // The fields of the line parseLine() accepted last (module scope: no object per line). Declared before
 // the code that uses them: a later `let` costs a TDZ check on every access from an earlier function.
-let rowHi = 0, rowLo = 0, rowNameStart = 0, rowNameEnd = 0;
+let rowHi = 0, rowLo = 0, rowNameStart = 0, rowNameEnd = 0, rowStop = 0;
 
 export class Kallsyms {
   private hi!: Uint32Array;
@@ -30,23 +30,30 @@ export class Kallsyms {
     // A plain Uint8Array view: Buffer.indexOf per line costs a native call each (~100 ms for 2 MB), byte loops do not.
     const text = new Uint8Array(this.text.buffer, this.text.byteOffset, this.text.length);
     const len = text.length;
-    // Lines are "ffffffff81000000 T _stext" or "ffffffffa0000000 t lock1\t[lrtest]".
-    let lines = 1;
-    for (let p = 0; p < len; p++) if (text[p] === 0x0a) lines++;
-    const hi = new Uint32Array(lines), lo = new Uint32Array(lines);
-    const ns = new Int32Array(lines), ne = new Int32Array(lines);
+    // Lines are "ffffffff81000000 T _stext" or "ffffffffa0000000 t lock1\t[lrtest]". One pass: each line is
+    // parsed as far as its name, then skipped to its end (the tables grow; lines are ~40 bytes).
+    let cap = Math.max(64, len >>> 5);
+    let hi = new Uint32Array(cap), lo = new Uint32Array(cap);
+    let ns = new Int32Array(cap), ne = new Int32Array(cap);
     let n = 0;
     for (let p = 0; p < len; ) {
-      let eol = p;
-      while (eol < len && text[eol] !== 0x0a) eol++;
-      if (parseLine(text, p, eol)) {
+      if (parseLine(text, p, len)) {
+        if (n === cap) {
+          cap *= 2;
+          hi = grownU32(hi, cap);
+          lo = grownU32(lo, cap);
+          ns = grownI32(ns, cap);
+          ne = grownI32(ne, cap);
+        }
         hi[n] = rowHi;
         lo[n] = rowLo;
         ns[n] = rowNameStart;
         ne[n] = rowNameEnd;
         n++;
       }
-      p = eol + 1;
+      p = rowStop;
+      while (p < len && text[p] !== 0x0a) p++;
+      p++;
     }
     let sorted = true;
     for (let k = 1; k < n && sorted; k++) sorted = hi[k - 1] < hi[k] || (hi[k - 1] === hi[k] && lo[k - 1] <= lo[k]);
@@ -128,10 +135,13 @@ export class Kallsyms {
   }
 }
 
-/** "<1-16 hex digits> <type> <name>[\t[module]]": false for anything else, and for address 0 (kptr_restrict lists zeros). */
-function parseLine(t: Uint8Array, p: number, eol: number): boolean {
+/**
+ * "<1-16 hex digits> <type> <name>[\t[module]]" from p, not past the line's newline: false for anything else,
+ * and for address 0 (kptr_restrict lists zeros). rowStop: where it stopped reading (within the line).
+ */
+function parseLine(t: Uint8Array, p: number, end: number): boolean {
   let hi = 0, lo = 0, digits = 0;
-  for (; p < eol; p++, digits++) {
+  for (; p < end; p++, digits++) {
     const c = t[p];
     const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
     if (d < 0) break;
@@ -139,19 +149,34 @@ function parseLine(t: Uint8Array, p: number, eol: number): boolean {
     hi = ((hi << 4) | (lo >>> 28)) >>> 0;
     lo = ((lo << 4) | d) >>> 0;
   }
-  if (digits === 0 || digits > 16 || t[p] !== 0x20) return false;
+  rowStop = p;
+  if (digits === 0 || digits > 16 || p >= end || t[p] !== 0x20) return false;
   // the type: one or more non-space characters, then one space
   const typeStart = ++p;
-  while (p < eol && t[p] !== 0x20 && t[p] !== 0x09) p++;
-  if (p === typeStart || t[p] !== 0x20) return false;
+  while (p < end && t[p] !== 0x20 && t[p] !== 0x09 && t[p] !== 0x0a) p++;
+  rowStop = p;
+  if (p === typeStart || p >= end || t[p] !== 0x20) return false;
   const nameStart = ++p;
-  while (p < eol && t[p] !== 0x20 && t[p] !== 0x09 && t[p] !== 0x0d) p++;
+  while (p < end && t[p] !== 0x20 && t[p] !== 0x09 && t[p] !== 0x0d && t[p] !== 0x0a) p++;
+  rowStop = p;
   if (p === nameStart || (hi === 0 && lo === 0)) return false;
   rowHi = hi;
   rowLo = lo;
   rowNameStart = nameStart;
   rowNameEnd = p;
   return true;
+}
+
+function grownU32(a: Uint32Array<ArrayBuffer>, n: number): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(n);
+  b.set(a);
+  return b;
+}
+
+function grownI32(a: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
 }
 
 /**
