@@ -6,10 +6,10 @@
  * VM wall time measures the neighbours. The before tree is `git archive`d into a temp dir with its own
  * node_modules of links (its own bundle cache), so the two builds never rebuild each other's bundles.
  *
- *   npm run bench -- --no-stack-cost [--before REV] [--runs N] [--mb SIZE]   -> bench/results/nostackcost-REV.json
+ *   npm run bench -- --no-stack-cost [--before REV] [--after REV] [--runs N] [--mb SIZE]   -> bench/results/nostackcost-REV[-AFTER].json
  *
- * With --before 3942cce (main once the stacks work had landed) it tells what came after the stacks apart
- * from what they cost.
+ * `--after REV` measures that commit instead of this tree: `--before 1ab4520 --after c58ffa4` is the stacks
+ * work alone (main just before its first commit, and its last commit before main was merged into it).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
@@ -48,10 +48,13 @@ function replay(tree: string, input: string, report: string): Run {
   return { wallSec: Number(m[1]), cpuSec: Number(m[2]) + Number(m[3]), rssMb: Number(m[4]) / 1024 };
 }
 
-export async function noStackCostBench(root: string, rev: string, runs: number, mb: number): Promise<unknown> {
-  const commit = spawnSync('git', ['-C', root, 'rev-parse', '--short', rev], { encoding: 'utf8' }).stdout.trim();
-  const now = spawnSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+/** `afterRev`: a commit to measure instead of this tree (e.g. the stacks work's last commit, to isolate it). */
+export async function noStackCostBench(root: string, rev: string, runs: number, mb: number, afterRev?: string): Promise<unknown> {
+  const short = (r: string) => spawnSync('git', ['-C', root, 'rev-parse', '--short', r], { encoding: 'utf8' }).stdout.trim();
+  const commit = short(rev);
+  const now = short(afterRev ?? 'HEAD');
   const before = checkout(root, rev);
+  const after = afterRev ? checkout(root, afterRev) : root;
   const tmp = mkdtempSync(join(tmpdir(), 'lockreplay-nostack-'));
   try {
     const synthetic = join(tmp, `synthetic-${mb}MB.txt`);
@@ -61,13 +64,13 @@ export async function noStackCostBench(root: string, rev: string, runs: number, 
     for (const f of ['abba/trace.txt.xz', 'abba/trace.dat.xz']) if (existsSync(join(shared, f))) inputs.push([f, join(shared, f)]);
     // the first run of each build (re)builds its bundles: one warm-up each, not counted
     replay(before, inputs[0][1], join(tmp, 'w.json'));
-    replay(root, inputs[0][1], join(tmp, 'w.json'));
+    replay(after, inputs[0][1], join(tmp, 'w.json'));
     const results: unknown[] = [];
     for (const [name, path] of inputs) {
       const b: Run[] = [], a: Run[] = [];
       for (let k = 0; k < runs; k++) {
         // alternate which goes first, so neither always follows the other's cache effects
-        const pair = k % 2 === 0 ? [[before, b], [root, a]] as const : [[root, a], [before, b]] as const;
+        const pair = k % 2 === 0 ? [[before, b], [after, a]] as const : [[after, a], [before, b]] as const;
         for (const [tree, out] of pair) out.push(replay(tree, path, join(tmp, 'r.json')));
       }
       const sum = (xs: Run[]) => ({
@@ -81,6 +84,7 @@ export async function noStackCostBench(root: string, rev: string, runs: number, 
     return { before: commit, after: now, runs, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100), results };
   } finally {
     rmSync(before, { recursive: true, force: true });
+    if (after !== root) rmSync(after, { recursive: true, force: true });
     rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -24,7 +24,7 @@ const r2 = (x: number) => Math.round(x * 100) / 100;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Wall and CPU seconds the decoder takes to hand out every frame of the file (this thread). */
-async function decodeOnly(path: string, kallsyms: string): Promise<{ sec: number; cpuSec: number; events: number }> {
+async function decodeOnly(path: string, kallsyms: string): Promise<{ sec: number; cpuSec: number; events: number; stackRows: number }> {
   const t = performance.now();
   const c0 = process.cpuUsage();
   const input = await openInput(path);
@@ -32,10 +32,14 @@ async function decodeOnly(path: string, kallsyms: string): Promise<{ sec: number
     index: 0, input, detection: detectFormat(input.head)!, frameBytes: 4 << 20, maxLineBytes: 1 << 20, workers: 1, kallsyms,
     summary: { positions: 'line', bytes: 0, notes: [] },
   };
-  let events = 0;
-  for await (const f of decodePerfData(ctx)) events += f.batch.length;
+  let events = 0, stackRows = 0;
+  for await (const f of decodePerfData(ctx)) {
+    // callchains come out as Stack + StackFrame rows beside the events
+    stackRows += f.batch.stackRows ?? 0;
+    events += f.batch.length - (f.batch.stackRows ?? 0);
+  }
   const c = process.cpuUsage(c0);
-  return { sec: (performance.now() - t) / 1000, cpuSec: (c.user + c.system) / 1e6, events };
+  return { sec: (performance.now() - t) / 1000, cpuSec: (c.user + c.system) / 1e6, events, stackRows };
 }
 
 export async function perfDataBench(root: string, timed: TimeFn, repeat: number): Promise<{ target: unknown; results: unknown[] }> {
@@ -67,7 +71,7 @@ export async function perfDataBench(root: string, timed: TimeFn, repeat: number)
       const cli = best(repeat, () => timed([process.execPath, join(root, 'bin', 'lockreplay.js'), 'replay', data, '--kallsyms', ksyms, '--workers', '1', '--format', 'json', '-o', report]));
       if (cli.status !== 0 && cli.status !== 1) throw new Error(`lockreplay failed on ${name} (status ${cli.status}): ${cli.stderr.split('\n').slice(0, 3).join(' ')}`);
       const row = {
-        capture: name, bytes: statSync(data).size, events: dec.events,
+        capture: name, bytes: statSync(data).size, events: dec.events, stackRows: dec.stackRows,
         perfScript: { wallSec: r3(ps.sec), cpuSec: r3(ps.cpuSec), peakRssMb: r2(ps.rssMb) },
         decodeOnly: { wallSec: r3(dec.sec), cpuSec: r3(dec.cpuSec), eventsPerSec: Math.round(dec.events / dec.sec), ratio: r2(ps.sec / dec.sec), cpuRatio: r2(ps.cpuSec / dec.cpuSec) },
         replayCli: { wallSec: r3(cli.sec), cpuSec: r3(cli.cpuSec), peakRssMb: r2(cli.rssMb), ratio: r2(ps.sec / cli.sec), cpuRatio: r2(ps.cpuSec / cli.cpuSec) },

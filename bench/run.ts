@@ -14,7 +14,7 @@
  *   npm run bench -- --html-only [--repeat N]       # the none/trace.dat HTML report in Chromium: bench/results/html.json
  *   npm run bench -- --live [--minutes M] [--rate LINES_PER_S]   # memory of replay --stream on an endless generated stream: bench/live.ts
  *   npm run bench -- --workers-default [--repeat N]  # the default --workers, whole-process medians on none: bench/workers.ts
- *   npm run bench -- --no-stack-cost [--before REV] [--runs N] [--mb SIZE]   # before/after the stacks work: bench/noStackCost.ts -> nostackcost-REV.json
+ *   npm run bench -- --no-stack-cost [--before REV] [--after REV] [--runs N] [--mb SIZE]   # before/after the stacks work: bench/noStackCost.ts
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -47,9 +47,9 @@ const arg = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 if (args.includes('--no-stack-cost')) {
-  const before = arg('--before') ?? 'c22bcb2';
-  const r = await (await import('./noStackCost.ts')).noStackCostBench(root, before, Number(arg('--runs') ?? 4), Number(arg('--mb') ?? 100));
-  const file = join(root, 'bench', 'results', `nostackcost-${before}.json`);
+  const before = arg('--before') ?? 'c22bcb2', after = arg('--after');
+  const r = await (await import('./noStackCost.ts')).noStackCostBench(root, before, Number(arg('--runs') ?? 4), Number(arg('--mb') ?? 100), after);
+  const file = join(root, 'bench', 'results', `nostackcost-${before}${after ? `-${after}` : ''}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
   process.stderr.write(`wrote ${file}\n`);
