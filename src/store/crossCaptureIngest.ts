@@ -91,7 +91,7 @@ async function touchedPart(tx: SqlRunner, rec: CaptureRecord, written: WrittenCa
 }
 
 /** The capture as one graph for the union: its raw dependencies and classes (the union normalises them as the store does). */
-export function captureGraph(rec: CaptureRecord): GraphFile {
+function captureGraph(rec: CaptureRecord): GraphFile {
   return {
     schema: GRAPH_SCHEMA,
     captures: [{ name: rec.name, kernel: rec.kernel, inputs: [] }],
