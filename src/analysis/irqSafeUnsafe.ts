@@ -16,7 +16,9 @@
  *    does not take it as a recursive reader;
  *  - the path itself is strong: no -(*R)-> followed by -(S*)->.
  * A path over dependencies recorded with certain held state gives `deadlock`;
- * one that needs an uncertain dependency gives `unverified`.
+ * one that needs an uncertain dependency gives `unverified`; with --lockdep, a
+ * pair every path of which needs an uncertain dependency lockdep never
+ * recorded (analysis/kernelGraphRule) gives `benign` (refuted).
  */
 import type { Replayer } from '../replay/replayer.ts';
 import type { Finding } from './findings.ts';
@@ -24,6 +26,7 @@ import { evidenceOut, type InputInfo } from './evidenceOut.ts';
 import { USAGE_NAMES } from './irqUsage.ts';
 import { ReadKind, dependencyKinds, undeterminedReaders, undeterminedReason } from './readInterpretation.ts';
 import { dependencyNames, dependencyOut } from './verdicts.ts';
+import { checkAgainstKernel, kernelRefutationReason } from './kernelGraphRule.ts';
 
 const STATES = [
   { name: 'HARDIRQ', irq: 'hardirq', usedW: 0, usedR: 1, enW: 2, enR: 3 },
@@ -53,12 +56,22 @@ export function findIrqSafeUnsafe(r: Replayer, inputs: InputInfo[]): Finding[] {
   const n = usage.bits.length;
   // Undetermined readers taken as shared (finds every pair the kernel could report), and as recursive.
   const optsOf = readOptions(r, ReadKind.S), optsIfRecursive = readOptions(r, ReadKind.R);
+  // With --lockdep: uncertain dependencies lockdep never recorded (analysis/kernelGraphRule). Pairs reachable
+  // only through them are refuted (benign), found in a last pass; the others are found without them first.
+  const kernelRefuted = kernelRefutedDependencies(r);
+  const usableIn: Record<Pass, (e: number) => boolean> = {
+    clean: (e) => r.graph.cleanCount[e] > 0 && !r.graph.isRefuted(e),
+    uncertain: (e) => !r.graph.isRefuted(e) && !kernelRefuted.has(e),
+    kernel: (e) => !r.graph.isRefuted(e),
+  };
+  const byLastRefuted = new Map<number, { f: Finding; others: string[] }>();
   for (const st of STATES) {
     for (let safe = 0; safe < n; safe++) {
       const ub = usage.bits[safe];
       if (!(ub & ((1 << st.usedW) | (1 << st.usedR)))) continue;
-      for (const clean of [true, false]) {
-        const hits = search(r, safe, ub, st, clean, optsOf);
+      for (const pass of (kernelRefuted.size ? PASSES : PASSES.slice(0, 2))) {
+        const clean = pass === 'clean';
+        const hits = search(r, safe, ub, st, usableIn[pass], optsOf);
         let ifRecursive: Set<number> | undefined;
         for (const h of hits) {
           const unsafe = h.path.length ? r.graph.to[h.path[h.path.length - 1]] : safe;
@@ -67,7 +80,7 @@ export function findIrqSafeUnsafe(r: Replayer, inputs: InputInfo[]): Finding[] {
           seen.add(key);
           if (clean) {
             const f = finding(r, inputs, st, safe, unsafe, h, true);
-            ifRecursive ??= new Set(search(r, safe, ub, st, clean, optsIfRecursive).map((x) => (x.path.length ? r.graph.to[x.path[x.path.length - 1]] : safe)));
+            ifRecursive ??= new Set(search(r, safe, ub, st, usableIn.clean, optsIfRecursive).map((x) => (x.path.length ? r.graph.to[x.path[x.path.length - 1]] : safe)));
             if (!ifRecursive.has(unsafe)) {
               f.verdict = 'unverified';
               f.reason = 'read locks: the path ' + undeterminedReason(undeterminedReaders(r.classes, r.graph, h.path).map((x) => r.classes.displayName(x)));
@@ -76,14 +89,15 @@ export function findIrqSafeUnsafe(r: Replayer, inputs: InputInfo[]): Finding[] {
             continue;
           }
           const last = Math.max(...h.path);
-          const group = byLast.get(last);
+          const groups = pass === 'kernel' ? byLastRefuted : byLast;
+          const group = groups.get(last);
           if (group) group.others.push(`${r.classes.displayName(safe)} -> ${r.classes.displayName(unsafe)} (${st.name})`);
-          else byLast.set(last, { f: finding(r, inputs, st, safe, unsafe, h, false), others: [] });
+          else groups.set(last, { f: pass === 'kernel' ? refutedFinding(r, inputs, st, safe, unsafe, h, kernelRefuted) : finding(r, inputs, st, safe, unsafe, h, false), others: [] });
         }
       }
     }
   }
-  for (const { f, others } of byLast.values()) {
+  for (const { f, others } of [...byLast.values(), ...byLastRefuted.values()]) {
     if (others.length) {
       const shown = others.slice(0, MORE_PAIRS_SHOWN).join(', ');
       (f.caveats ??= []).push(
@@ -94,6 +108,27 @@ export function findIrqSafeUnsafe(r: Replayer, inputs: InputInfo[]): Finding[] {
     out.push(f);
   }
   return out;
+}
+
+type Pass = 'clean' | 'uncertain' | 'kernel';
+const PASSES: Pass[] = ['clean', 'uncertain', 'kernel'];
+
+/** Uncertain dependencies the kernel's graph (--lockdep) refutes: lockdep never recorded them (analysis/kernelGraphRule). */
+function kernelRefutedDependencies(r: Replayer): Set<number> {
+  if (!r.opts.kernelGraph) return new Set();
+  const all: number[] = [];
+  for (let e = 0; e < r.graph.size; e++) if (r.graph.cleanCount[e] === 0) all.push(e);
+  return new Set(checkAgainstKernel(r, all).refuted);
+}
+
+/** A pair whose every path needs a dependency lockdep never recorded: benign, refuted by the kernel's graph. */
+function refutedFinding(
+  r: Replayer, inputs: InputInfo[], st: (typeof STATES)[number], safe: number, unsafe: number, h: Hit, kernelRefuted: Set<number>,
+): Finding {
+  const f = finding(r, inputs, st, safe, unsafe, h, false);
+  f.verdict = 'benign';
+  f.reason = kernelRefutationReason(r, h.path.filter((e) => kernelRefuted.has(e)));
+  return f;
 }
 
 /** Read kinds per dependency, computed once: bit0 = prev shared/recursive (S*), bit1 = next recursive (*R). */
@@ -119,7 +154,7 @@ const MORE_PAIRS_SHOWN = 8;
  * a hit (the shortest path to it). Deterministic: edges in insertion order.
  */
 function search(
-  r: Replayer, safe: number, safeBits: number, st: (typeof STATES)[number], clean: boolean, optsOf: (e: number) => number[],
+  r: Replayer, safe: number, safeBits: number, st: (typeof STATES)[number], usable: (e: number) => boolean, optsOf: (e: number) => number[],
 ): Hit[] {
   const g = r.graph, bits = r.usage.bits;
   const usedW = (safeBits & (1 << st.usedW)) !== 0;
@@ -138,7 +173,7 @@ function search(
     queue.push(key);
   };
   for (const e of g.outEdges(safe)) {
-    if ((clean && g.cleanCount[e] === 0) || g.isRefuted(e)) continue;
+    if (!usable(e)) continue;
     for (const o of optsOf(e)) {
       // USED_IN_x_READ matters only if the first dependency holds the safe class for write.
       const sb = usedW ? st.usedW : !(o & 1) ? st.usedR : -1;
@@ -159,7 +194,7 @@ function search(
       }
     }
     for (const e of g.outEdges(cls)) {
-      if ((clean && g.cleanCount[e] === 0) || g.isRefuted(e)) continue;
+      if (!usable(e)) continue;
       for (const o of optsOf(e)) {
         if (arrivedR && o & 1) continue; // strong path: no -(*R)-> then -(S*)->
         visit(g.to[e] * 2 + (o & 2 ? 1 : 0), key, e, startBit.get(key)!);

@@ -6,7 +6,9 @@
  *  - gate locks: every dependency recorded under one common lock instance that
  *    is not itself in the cycle (the cpu-up/cpu-down case) -> benign,
  *  - workqueues that never ran a work item, when their classes are shared by
- *    name (pre-5.1 kernels, --wq-model shared) -> benign.
+ *    name (pre-5.1 kernels, --wq-model shared) -> benign,
+ *  - with the traced boot's /proc/lockdep (--lockdep), an uncertain dependency
+ *    lockdep never recorded (analysis/kernelGraphRule) -> benign.
  */
 import type { Replayer, RecursionCandidate } from '../replay/replayer.ts';
 import type { CycleRecord } from '../graph/cyclePaths.ts';
@@ -16,6 +18,7 @@ import { READ_KIND_LETTER, ReadKind, dependencyKinds, interpretRead, isStrongCyc
 import { explainCycle } from './explanations.ts';
 import { USAGE_NAMES } from './irqUsage.ts';
 import { isWorkqueueMap } from './knownClasses.ts';
+import { checkAgainstKernel, kernelDiscrepancyCaveat, kernelRefutationReason } from './kernelGraphRule.ts';
 
 export function dependencyOut(r: Replayer, inputs: InputInfo[], e: number): FindingDependency {
   const g = r.graph;
@@ -65,6 +68,8 @@ export function cycleVerdict(r: Replayer, c: CycleRecord): CycleJudgement {
   const refuted = uncertain.filter((e) => g.isRefuted(e));
   const gate = strong ? commonGate(r, c) : undefined;
   const idleWq = strong && gate === undefined && r.opts.wqModel === 'shared' ? neverExecutedWorkqueue(r, c) : undefined;
+  // The traced boot's /proc/lockdep (--lockdep): refutes uncertain dependencies lockdep never recorded (analysis/kernelGraphRule).
+  const kernel = checkAgainstKernel(r, c.edges);
   if (refuted.length) {
     j.verdict = 'benign';
     j.reason =
@@ -80,6 +85,9 @@ export function cycleVerdict(r: Replayer, c: CycleRecord): CycleJudgement {
   } else if (idleWq !== undefined) {
     j.verdict = 'benign';
     j.reason = `workqueue never used: ${idleWq} never executed a work item in this capture; with per-name workqueue classes (pre-5.1 kernels) its flush only looks like the live workqueue's`;
+  } else if (uncertain.length && kernel.refuted.length) {
+    j.verdict = 'benign';
+    j.reason = kernelRefutationReason(r, kernel.refuted);
   } else if (uncertain.length) {
     j.verdict = 'unverified';
     j.reason =
@@ -103,6 +111,7 @@ export function cycleVerdict(r: Replayer, c: CycleRecord): CycleJudgement {
   } else if (blind.length) {
     j.caveats = ['recorded without irq flags: an interrupt\'s locks may have been counted on the interrupted task'];
   }
+  if (kernel.missing.length) (j.caveats ??= []).push(kernelDiscrepancyCaveat(r, kernel.missing));
   return j;
 }
 

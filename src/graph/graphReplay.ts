@@ -244,6 +244,9 @@ export async function replayMaybeGraphs(
   plain: (o: RunOptions) => Promise<ReplayResult>,
 ): Promise<ReplayResult> {
   const src = await captureSources(opts.inputs, !!g.oneCapture);
+  if (opts.replay.kernelGraph && (src.graphs.length || src.captures.length > 1)) {
+    throw new InputError('--lockdep', undefined, 'is one boot\'s graph: give one trace capture (add --one-capture if the inputs are pieces of one recording), no graph files');
+  }
   // The html report draws each cycle's neighbourhood: it needs the graph.
   if (!src.graphs.length && src.captures.length <= 1 && g.saveGraph === undefined && g.format !== 'html') return plain(opts);
   const out = await judgeCaptures(src, opts, { name: g.capture, kernel: g.kernel });

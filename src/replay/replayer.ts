@@ -21,6 +21,7 @@ import { HeldSnapshots } from './heldSnapshots.ts';
 import { RawRead, comboOf } from './readKinds.ts';
 import { ChainCache, chainKeyHi, chainKeyLo } from './chainCache.ts';
 import type { Rules } from '../analysis/rules.ts';
+import type { KernelGraph } from '../decode/lockdep/kernelGraph.ts';
 import { PseudoAction, PseudoLocks } from './pseudoLocks.ts';
 import { LostAcquisitions, releaseOrderInference } from './lostAcquisitions.ts';
 import { StackTable } from '../model/stackTable.ts';
@@ -37,6 +38,8 @@ export interface ReplayOptions {
   maxDepth: number;
   /** The user's rules file (--rules): class rules and pseudo-locks apply here, suppressions at the end. */
   rules?: Rules;
+  /** The traced boot's /proc/lockdep (--lockdep): a check on the verdicts (analysis/kernelGraphRule), not on the replay. */
+  kernelGraph?: KernelGraph;
 }
 
 export const DEFAULT_REPLAY_OPTIONS: ReplayOptions = {

@@ -10,12 +10,14 @@ import { stopOnSignals } from '../interrupt.ts';
 import { loadRules } from '../../analysis/rules.ts';
 import { replayMaybeGraphs } from '../../graph/graphReplay.ts';
 import { selectFindings } from '../../report/selection.ts';
+import { loadKernelGraph } from '../../decode/lockdep/kernelGraph.ts';
+import { InputError } from '../../model/inputError.ts';
 import { addTriageOptions, filtersOf, type TriageOptions } from '../triageOptions.ts';
 
 interface ReplayCliOptions {
   format: string; out?: string; strict?: boolean; failOn?: FailOn; instance?: string; kallsyms?: string; wqModel: 'dynamic' | 'shared'; chunkSize?: number;
   rules?: string; workers: number; profile?: boolean; progress: boolean; saveGraph?: string; capture?: string; kernel?: string;
-  stream?: StreamFormat; oneCapture?: boolean;
+  stream?: StreamFormat; oneCapture?: boolean; lockdep?: string; lockdepStats?: string;
 }
 
 export function registerReplay(program: Command): void {
@@ -36,6 +38,8 @@ export function registerReplay(program: Command): void {
   .option('--profile', 'time each pipeline stage; print to stderr and add "profile" to the JSON report')
   .option('--no-progress', 'never show the progress line (it is shown only when stderr is a terminal and CI is unset)')
   .option('--one-capture', 'the trace inputs are consecutive pieces of one recording (e.g. a split trace_pipe log), replayed as one; by default each input is its own capture (boot)')
+  .option('--lockdep <file>', "the traced boot's /proc/lockdep: a cycle resting on an uncertain dependency lockdep never recorded (both classes listed, no path) is refuted (benign); one trace capture only (docs/rules.md)")
+  .option('--lockdep-stats <file>', "the same boot's /proc/lockdep_stats: debug_locks 1 means lockdep was on for the whole capture (without it, only what precedes the capture's first reportable problem is checked)")
   .option('--save-graph <file>', 'also write the dependency graph (lockreplay/graph@2, docs/graph-schema.md); inputs may be graph files too')
   .option('--capture <name>', 'capture name recorded in the graph (default: the trace names; one capture only)')
   .option('--kernel <version>', 'kernel version recorded in the graph')
@@ -45,6 +49,8 @@ export function registerReplay(program: Command): void {
     checkOutputPath('-o', o.out);
     checkOutputPath('--save-graph', o.saveGraph);
     const rules = o.rules !== undefined ? loadRules(o.rules) : undefined;
+    if (o.lockdepStats !== undefined && o.lockdep === undefined) throw new InputError('--lockdep-stats', undefined, 'needs --lockdep (the /proc/lockdep of the same boot)');
+    const kernelGraph = o.lockdep !== undefined ? await loadKernelGraph(o.lockdep, o.lockdepStats) : undefined;
     const live = o.stream ? liveStream(o.stream, rules) : undefined;
     const stop = stopOnSignals();
     const result = await replayMaybeGraphs({
@@ -56,7 +62,7 @@ export function registerReplay(program: Command): void {
       workers: o.workers,
       profile: !!o.profile,
       progress: o.progress && !live,
-      replay: { ...DEFAULT_RUN_OPTIONS.replay, wqModel: o.wqModel, ...(rules ? { rules } : {}) },
+      replay: { ...DEFAULT_RUN_OPTIONS.replay, wqModel: o.wqModel, ...(rules ? { rules } : {}), ...(kernelGraph ? { kernelGraph } : {}) },
       stop: stop.signal,
       ...(live ? { live: { onReplayed: (r, inputs) => live.check(r, inputs) } } : {}),
     }, o, runReplay);

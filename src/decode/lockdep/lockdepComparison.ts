@@ -170,7 +170,7 @@ export function baseClassName(name: string): string {
 }
 
 /** Adjacency of a dependency list, by (already normalised) name. */
-function adjacency(pairs: Iterable<DependencyPair>, name: (n: string) => string): Map<string, Set<string>> {
+export function adjacency(pairs: Iterable<DependencyPair>, name: (n: string) => string): Map<string, Set<string>> {
   const m = new Map<string, Set<string>>();
   for (const p of pairs) {
     const f = name(p.from), t = name(p.to);
@@ -182,7 +182,7 @@ function adjacency(pairs: Iterable<DependencyPair>, name: (n: string) => string)
 }
 
 /** Breadth-first: does `from` reach `to` over `adj`? */
-function reaches(adj: Map<string, Set<string>>, from: string, to: string): boolean {
+export function reaches(adj: Map<string, Set<string>>, from: string, to: string): boolean {
   if (from === to) return false;
   const seen = new Set([from]);
   const queue = [from];
@@ -199,7 +199,7 @@ function reaches(adj: Map<string, Set<string>>, from: string, to: string): boole
 }
 
 /** The classes `from` reaches over `adj`, `from` itself included. */
-function reach(adj: Map<string, Set<string>>, from: string, seen = new Set<string>()): Set<string> {
+export function reach(adj: Map<string, Set<string>>, from: string, seen = new Set<string>()): Set<string> {
   if (seen.has(from)) return seen;
   seen.add(from);
   const queue = [from];
