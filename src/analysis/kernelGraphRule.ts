@@ -9,7 +9,8 @@
  * classes listed, no path, no room for an unprinted entry) was never recorded
  * by lockdep: if every observation of it fell while lockdep was on, the held
  * entry it was recorded from was stale each time.
- *  - Recorded only from uncertain held state: refuted (its cycle is `benign`).
+ *  - Recorded only from uncertain held state, or without irq flags (it may join
+ *    an interrupt's lock to the task's): refuted (its cycle is `benign`).
  *  - Recorded with certain held state: not refuted (the replay's certainty says
  *    otherwise): a discrepancy, named in the finding's caveats; a `deadlock`
  *    never changes verdict here.
@@ -22,7 +23,7 @@
  */
 import type { Replayer } from '../replay/replayer.ts';
 import type { KernelEdgeStatus } from '../decode/lockdep/kernelGraph.ts';
-import { dependencyNames } from './verdicts.ts';
+import { dependencyNames, mayJoinInterrupt } from './verdicts.ts';
 
 export interface KernelGraphCheck {
   /** Dependencies recorded only from uncertain state that lockdep never recorded. */
@@ -53,7 +54,10 @@ export function checkAgainstKernel(r: Replayer, edges: readonly number[]): Kerne
   let out: KernelGraphCheck | undefined;
   for (const e of edges) {
     if (edgeStatus(r, e) !== 'absent') continue;
-    const certain = g.cleanCount[e] > 0;
+    // Without irq flags a certain observation may still join an interrupt's lock to the task's (trap 2):
+    // lockdep keeps those contexts apart (check_prevs_add() stops at an irq_context change), so the
+    // kernel lacking it refutes the join just as it refutes a stale held entry.
+    const certain = g.cleanCount[e] > 0 && !mayJoinInterrupt(r, e);
     if (!kg.onAtDump) {
       // debug_locks 0 (or unknown): only what lockdep surely saw while on.
       const bound = firstReportBoundNs(r);
@@ -101,9 +105,11 @@ export function firstReportBoundNs(r: Replayer): number {
 /** A cycle's reason when the kernel's graph refutes some of its uncertain dependencies. */
 export function kernelRefutationReason(r: Replayer, refuted: number[]): string {
   const one = refuted.length === 1;
-  return `refuted-by-kernel-graph: ${dependencyNames(r, refuted)} ${one ? 'was' : 'were'} recorded only from held entries of uncertain state, ` +
-    `and lockdep never recorded ${one ? 'it' : 'them'}: ${r.opts.kernelGraph!.source} lists both classes with no path between them ` +
-    `(check_prev_add() records every real one while lockdep is on), so the held ${one ? 'entry was' : 'entries were'} stale`;
+  const blind = refuted.filter((e) => r.graph.cleanCount[e] > 0);
+  return `refuted-by-kernel-graph: ${dependencyNames(r, refuted)} ${one ? 'was' : 'were'} recorded only from held entries of uncertain state` +
+    (blind.length ? ` or without irq flags (${dependencyNames(r, blind)})` : '') +
+    `, and lockdep never recorded ${one ? 'it' : 'them'}: ${r.opts.kernelGraph!.source} lists both classes with no path between them ` +
+    `(check_prev_add() records every real one while lockdep is on), so ${blind.length ? 'each was a stale held entry or an interrupt\'s lock counted on the task' : `the held ${one ? 'entry was' : 'entries were'} stale`}`;
 }
 
 /** A finding's caveat when the kernel's graph lacks dependencies the replay recorded with certain held state. */

@@ -85,9 +85,6 @@ export function cycleVerdict(r: Replayer, c: CycleRecord): CycleJudgement {
   } else if (idleWq !== undefined) {
     j.verdict = 'benign';
     j.reason = `workqueue never used: ${idleWq} never executed a work item in this capture; with per-name workqueue classes (pre-5.1 kernels) its flush only looks like the live workqueue's`;
-  } else if (uncertain.length && kernel.refuted.length) {
-    j.verdict = 'benign';
-    j.reason = kernelRefutationReason(r, kernel.refuted);
   } else if (uncertain.length) {
     j.verdict = 'unverified';
     j.reason =
@@ -110,6 +107,11 @@ export function cycleVerdict(r: Replayer, c: CycleRecord): CycleJudgement {
       `may join an interrupt's lock to the interrupted task's: ${dependencyNames(r, blind)}`;
   } else if (blind.length) {
     j.caveats = ['recorded without irq flags: an interrupt\'s locks may have been counted on the interrupted task'];
+  }
+  if (j.verdict === 'unverified' && kernel.refuted.length) {
+    // Only uncertain or irq-blind dependencies are refuted, so a `deadlock` is never changed here.
+    j.verdict = 'benign';
+    j.reason = kernelRefutationReason(r, kernel.refuted);
   }
   if (kernel.missing.length) (j.caveats ??= []).push(kernelDiscrepancyCaveat(r, kernel.missing));
   return j;
