@@ -5,6 +5,8 @@
  * entry, lockdep already off, or certain held state keep the verdict.
  */
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { ROOT, cli } from '../helpers/cli.ts';
 import { MiniTrace, task, on, replay, findingsOf, deadlocks, classSet, withReplay } from '../helpers/miniTrace.ts';
 import { parseProcLockdep } from '../../src/decode/lockdep/procLockdep.ts';
 import { parseLockdepStats } from '../../src/decode/lockdep/lockdepStats.ts';
@@ -157,5 +159,25 @@ describe('replay --lockdep: irq-safe -> irq-unsafe pairs', () => {
     const text = dump(classes, [['safe_lock', 'mid_lock'], ['mid_lock', 'unsafe_lock']]);
     const [f] = findingsOf(await replay(bridge(), withKernel(text, 1)), 'irq-safe-unsafe');
     expect(f.verdict).toBe('unverified');
+  });
+});
+
+describe('replay --lockdep on the command line', () => {
+  const trace = join(ROOT, 'traces/perf-script-abba-lr_mutex.txt');
+  const dumpFile = join(ROOT, 'traces/examples/abba.lockdep.txt');
+  it('refuses several captures with one boot\'s graph, stats without a dump, and a file that is no dump: one line, exit 2', () => {
+    const many = cli('replay', trace, trace, '--lockdep', dumpFile);
+    expect([many.status, many.stderr.trim()]).toEqual([2, "lockreplay: --lockdep: is one boot's graph: give one trace capture (add --one-capture if the inputs are pieces of one recording), no graph files"]);
+    const stats = cli('replay', trace, '--lockdep-stats', dumpFile);
+    expect([stats.status, stats.stderr.trim()]).toEqual([2, 'lockreplay: --lockdep-stats: needs --lockdep (the /proc/lockdep of the same boot)']);
+    const notDump = cli('replay', trace, '--lockdep', trace);
+    expect(notDump.status).toBe(2);
+    expect(notDump.stderr).toMatch(/^lockreplay: .*perf-script-abba-lr_mutex\.txt:1: not a \/proc\/lockdep dump/);
+  });
+
+  it('one capture with its dump: replays (--one-capture joins pieces of one recording)', () => {
+    const r = cli('replay', trace, trace, '--one-capture', '--lockdep', dumpFile, '--format', 'json');
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout).findings.length).toBeGreaterThan(0);
   });
 });
