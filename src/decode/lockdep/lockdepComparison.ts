@@ -25,8 +25,12 @@ export interface DependencyPair {
 /**
  * Why a replayed dependency is not a direct edge of /proc/lockdep, each one
  * checked against the kernel's graph (explainReplayed()):
- *  - path: the kernel has a path from -> ... -> to: check_prev_add() ->
- *    check_redundant() adds no direct edge a stronger path already implies;
+ *  - path: the kernel has a path from -> ... -> to. Either lockdep holds the
+ *    entry at distance > 1 (l_show() prints distance-1 entries only, and the
+ *    FD cannot show it: `to` is already reached), or, on CONFIG_LOCKDEP_SMALL
+ *    kernels only, check_redundant() skipped it. check_redundant() is a stub
+ *    on every other kernel (6.1, 6.12 x86), so this reason is weaker than the
+ *    others: why the replay saw the pair at distance 1 stays open;
  *  - distance: the kernel recorded it at distance > 1 (a trylock or a check=0
  *    lock such as rcu_read_lock between the two on the stack, when it was
  *    first added), and /proc/lockdep's l_show() prints only the distance-1
