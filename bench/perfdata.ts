@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { openInput } from '../src/io/openInput.ts';
 import { detectFormat } from '../src/decode/detectFormat.ts';
 import { decodePerfData } from '../src/decode/perfdata/decodePerfData.ts';
-import type { DecodeContext } from '../src/decode/registry.ts';
+import type { DecodeContext } from '../src/decode/decodeContext.ts';
 import { best, type TimeFn } from './tracedat.ts';
 
 const CAPTURES = ['none', 'abba/perf_rerun', 'abba-stacks/perf', 'wq_flush-stacks/perf', 'irq_inversion-stacks/perf'];

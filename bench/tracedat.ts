@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { openInput } from '../src/io/openInput.ts';
 import { detectFormat } from '../src/decode/detectFormat.ts';
 import { decodeTraceDat } from '../src/decode/tracedat/decodeTraceDat.ts';
-import type { DecodeContext } from '../src/decode/registry.ts';
+import type { DecodeContext } from '../src/decode/decodeContext.ts';
 
 export interface Timed { sec: number; cpuSec: number; rssMb: number; status: number | null; stderr: string }
 export type TimeFn = (cmd: string[], shell?: boolean) => Timed;

@@ -19,7 +19,8 @@
  */
 import type { Replayer } from '../replay/replayer.ts';
 import { CyclePathScratch, cyclesClosedBy, type CycleRecord, type CyclePathSearch } from '../graph/cyclePaths.ts';
-import { cycleVerdict, mayJoinInterrupt, type CycleJudgement } from './verdicts.ts';
+import { cycleVerdict, type CycleJudgement } from './verdicts.ts';
+import { mayJoinInterrupt } from './dependencyFacts.ts';
 
 /** Cycles weighed per closing dependency and step. */
 const CANDIDATES = 64;

@@ -25,7 +25,8 @@ import type { Finding } from './findings.ts';
 import { evidenceOut, type InputInfo } from './evidenceOut.ts';
 import { USAGE_NAMES } from './irqUsage.ts';
 import { ReadKind, dependencyKinds, undeterminedReaders, undeterminedReason } from './readInterpretation.ts';
-import { dependencyNames, dependencyOut } from './verdicts.ts';
+import { dependencyOut } from './verdicts.ts';
+import { dependencyNames } from './dependencyFacts.ts';
 import { checkAgainstKernel, kernelRefutationReason } from './kernelGraphRule.ts';
 
 const STATES = [

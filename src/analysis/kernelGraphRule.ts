@@ -23,7 +23,7 @@
  */
 import type { Replayer } from '../replay/replayer.ts';
 import type { KernelEdgeStatus } from '../decode/lockdep/kernelGraph.ts';
-import { dependencyNames, mayJoinInterrupt } from './verdicts.ts';
+import { dependencyNames, mayJoinInterrupt } from './dependencyFacts.ts';
 
 export interface KernelGraphCheck {
   /** Dependencies recorded only from uncertain state that lockdep never recorded. */

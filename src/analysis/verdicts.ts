@@ -18,6 +18,7 @@ import { READ_KIND_LETTER, ReadKind, dependencyKinds, interpretRead, isStrongCyc
 import { explainCycle } from './explanations.ts';
 import { USAGE_NAMES } from './irqUsage.ts';
 import { isWorkqueueMap } from './knownClasses.ts';
+import { dependencyNames, mayJoinInterrupt } from './dependencyFacts.ts';
 import { checkAgainstKernel, kernelDiscrepancyCaveat, kernelRefutationReason } from './kernelGraphRule.ts';
 
 export function dependencyOut(r: Replayer, inputs: InputInfo[], e: number): FindingDependency {
@@ -34,21 +35,6 @@ export function dependencyOut(r: Replayer, inputs: InputInfo[], e: number): Find
   if (!fc) d.uncertainOnly = true;
   else if (fc !== g.first[e]) d.firstClean = evidenceOut(r, inputs, fc);
   return d;
-}
-
-/** "A -> B, C -> D" for a list of dependency IDs. */
-export function dependencyNames(r: Replayer, edges: number[]): string {
-  return edges.map((e) => `${r.classes.displayName(r.graph.from[e])} -> ${r.classes.displayName(r.graph.to[e])}`).join(', ');
-}
-
-/**
- * A dependency recorded without irq flags (perf script, `trace-cmd report`
- * without -l) may join an interrupt's lock to the interrupted task's, unless
- * its new lock is a sleeping lock (held across a context switch somewhere in
- * the capture: replay/replayer noteCpuSwitch), which no interrupt takes.
- */
-export function mayJoinInterrupt(r: Replayer, e: number): boolean {
-  return !!r.graph.first[e].noContext && !r.classes.heldAcrossSwitch[r.graph.to[e]];
 }
 
 /** A cycle's verdict with its reason: cheap (no evidence built), so several candidate cycles can be weighed. */

@@ -65,7 +65,7 @@ export interface GraphClass {
   read: boolean;
   /** lock_contended/lock_acquired seen: a real lock, not a lockdep_map (decides S vs R for a task-context `read`); written only when true. */
   lockStat?: boolean;
-  /** Seen held across a context switch or migration in a trace without irq flags: a sleeping lock (analysis/verdicts mayJoinInterrupt). */
+  /** Seen held across a context switch or migration in a trace without irq flags: a sleeping lock (analysis/dependencyFacts mayJoinInterrupt). */
   heldAcrossSwitch?: boolean;
 }
 

@@ -27,7 +27,7 @@ import { buildResult, type ReplayResult } from '../report/result.ts';
 import { completeAnalysis } from '../analysis/completeAnalysis.ts';
 import { USAGE_NAMES } from '../analysis/irqUsage.ts';
 import type { Rules } from '../analysis/rules.ts';
-import type { InputSummary } from '../pipeline/runReplay.ts';
+import type { InputSummary } from '../report/inputSummary.ts';
 import { READ_KIND_LETTER, dependencyKinds } from '../analysis/readInterpretation.ts';
 import {
   compareDependencies, compareNames, type GraphCapture, type GraphClass, type GraphDependency, type GraphEvidence, type GraphFile,

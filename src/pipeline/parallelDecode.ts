@@ -38,7 +38,7 @@ import { ftraceTextOptions } from '../decode/ftrace/decodeFtraceText.ts';
 import { LineJoiner, cutBlocks, shiftLines, type RawBlock } from '../decode/ftrace/ftraceBlocks.ts';
 import type { DecodedFrame } from '../decode/decoder.ts';
 import { ColumnPool } from '../model/columnPool.ts';
-import type { DecodeContext } from '../decode/registry.ts';
+import type { DecodeContext } from '../decode/decodeContext.ts';
 import type { BlockResult, BlockTask } from './parallelTypes.ts';
 import type { Profiler } from './profile.ts';
 import { decodeWorkerEntry } from './parallelWorkerEntry.ts';

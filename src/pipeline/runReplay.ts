@@ -7,7 +7,8 @@
 import { openInput, type OpenedInput } from '../io/openInput.ts';
 import { GlobalStrings, LocalRemap } from '../model/globalStrings.ts';
 import { InputError } from '../model/inputError.ts';
-import { DECODERS, type DecodeContext } from '../decode/registry.ts';
+import { DECODERS } from '../decode/registry.ts';
+import type { DecodeContext } from '../decode/decodeContext.ts';
 import { FIRST_LOCATIONS, WARNING_TEXT, Warnings } from '../decode/warnings.ts';
 import { addStats, emptyStats, type DecodeStats } from '../decode/decoder.ts';
 import { detectFormat, isSystraceHtml, type Detection } from '../decode/detectFormat.ts';
@@ -16,13 +17,14 @@ import { unrecognisedMessage } from '../decode/unrecognisedInput.ts';
 import { DEFAULT_REPLAY_OPTIONS, Replayer, type ReplayOptions } from '../replay/replayer.ts';
 import type { InputInfo } from '../analysis/evidenceOut.ts';
 import { buildResult, type ReplayResult } from '../report/result.ts';
+import type { InputSummary } from '../report/inputSummary.ts';
 import { completeAnalysis } from '../analysis/completeAnalysis.ts';
 import { decodeFtraceText } from '../decode/ftrace/decodeFtraceText.ts';
 import { stacksInHead } from '../decode/stacksInHead.ts';
 import { decodeFtraceFrames } from './parallelDecode.ts';
 import { Profiler } from './profile.ts';
 import { Progress } from './progress.ts';
-import { TimeWindow, windowNotes, type TimeWindowOut } from './timeWindow.ts';
+import { TimeWindow, windowNotes } from './timeWindow.ts';
 import { checkInstanceApplies, checkInstanceFound } from './instanceOption.ts';
 import { ContinuationLines } from '../decode/continuationLines.ts';
 
@@ -65,18 +67,6 @@ export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'inputs'> = {
   replay: DEFAULT_REPLAY_OPTIONS,
 };
 
-export interface InputSummary extends InputInfo {
-  format: string;
-  compression: string;
-  instance?: string;
-  bytes: number;
-  /** First and last event timestamps (absent when the input had no event). */
-  window?: TimeWindowOut;
-  /** What a reader of the report must know about this input (e.g. time window). */
-  notes?: string[];
-  /** Lock events replayed from this input (only while the run is being built; not in the report). */
-  lockEvents?: number;
-}
 
 /** A finished replay: the report, and the replay state behind it for commands that need more (graphs, comparisons). */
 export interface ReplayRun {

@@ -10,14 +10,11 @@
  * otherFirstNs/otherLastNs). Loss markers carry no time of their own in the
  * text formats and are left out.
  */
+import type { TimeWindowOut } from '../report/inputSummary.ts';
 import type { EventBatch } from '../model/batch.ts';
 import { EventKind } from '../model/eventKind.ts';
 import { formatTs } from '../analysis/evidenceOut.ts';
 
-export interface TimeWindowOut {
-  first: string;
-  last: string;
-}
 
 export class TimeWindow {
   private first = Infinity;

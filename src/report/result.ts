@@ -9,7 +9,7 @@ import { OBSERVATION_KINDS, WARNING_KINDS, WARNING_TEXT, type Warnings } from '.
 import { compareFindings, type Finding } from '../analysis/findings.ts';
 import { judgeCycle, judgeInconsistent, judgeRecursion } from '../analysis/verdicts.ts';
 import { chooseCycles } from '../analysis/cycleChoice.ts';
-import type { InputSummary } from '../pipeline/runReplay.ts';
+import type { InputSummary } from '../report/inputSummary.ts';
 import type { ReportSummary } from './summary.ts';
 import type { Selection } from './selection.ts';
 

@@ -14,7 +14,7 @@ import { decodeFtraceFrames } from '../../src/pipeline/parallelDecode.ts';
 import { GlobalStrings, LocalRemap } from '../../src/model/globalStrings.ts';
 import { Warnings } from '../../src/decode/warnings.ts';
 import type { DecodedFrame } from '../../src/decode/decoder.ts';
-import type { DecodeContext } from '../../src/decode/registry.ts';
+import type { DecodeContext } from '../../src/decode/decodeContext.ts';
 import type { OpenedInput } from '../../src/io/openInput.ts';
 import { generateTrace, prng } from '../../bench/generate.ts';
 

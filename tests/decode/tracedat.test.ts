@@ -17,7 +17,7 @@ import { DECODERS } from '../../src/decode/registry.ts';
 import { decodeTraceDat, decodeTraceDatWith, irqBitsOfCommonFlags } from '../../src/decode/tracedat/decodeTraceDat.ts';
 import { openInput } from '../../src/io/openInput.ts';
 import { detectFormat } from '../../src/decode/detectFormat.ts';
-import type { DecodeContext } from '../../src/decode/registry.ts';
+import type { DecodeContext } from '../../src/decode/decodeContext.ts';
 import { EventKind, IrqBits } from '../../src/model/eventKind.ts';
 import { InputError } from '../../src/model/inputError.ts';
 import { runReplay, DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';

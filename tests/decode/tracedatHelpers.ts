@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import { join } from 'node:path';
 import { openInput } from '../../src/io/openInput.ts';
 import { detectFormat } from '../../src/decode/detectFormat.ts';
-import type { DecodeContext } from '../../src/decode/registry.ts';
+import type { DecodeContext } from '../../src/decode/decodeContext.ts';
 import { decodeTraceDatWith } from '../../src/decode/tracedat/decodeTraceDat.ts';
 import { EVENT_KIND_NAMES } from '../../src/model/eventKind.ts';
 

@@ -5,7 +5,8 @@
  * both reports. Used by tests/fuzz/worker.ts (npm run fuzz) and by a quick
  * vitest smoke run.
  */
-import { DECODERS, type DecodeContext } from '../../src/decode/registry.ts';
+import { DECODERS } from '../../src/decode/registry.ts';
+import type { DecodeContext } from '../../src/decode/decodeContext.ts';
 import { detectFormat, type TraceFormat } from '../../src/decode/detectFormat.ts';
 import type { OpenedInput } from '../../src/io/openInput.ts';
 import { GlobalStrings, LocalRemap } from '../../src/model/globalStrings.ts';

@@ -11,7 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { decodePerfData } from '../../src/decode/perfdata/decodePerfData.ts';
-import type { DecodeContext } from '../../src/decode/registry.ts';
+import type { DecodeContext } from '../../src/decode/decodeContext.ts';
 import { InputError } from '../../src/model/inputError.ts';
 import { buildCase, memoryInput, rng, runCase } from './fuzzCase.ts';
 import { captureArb, perfDataSeeds, writePerfData, type ExpectedRow } from './perfDataGen.ts';

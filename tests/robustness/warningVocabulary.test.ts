@@ -30,7 +30,7 @@ import { openInput } from '../../src/io/openInput.ts';
 import { detectFormat } from '../../src/decode/detectFormat.ts';
 import { decodeTraceDat } from '../../src/decode/tracedat/decodeTraceDat.ts';
 import { EventKind } from '../../src/model/eventKind.ts';
-import type { DecodeContext } from '../../src/decode/registry.ts';
+import type { DecodeContext } from '../../src/decode/decodeContext.ts';
 import { MiniTrace, task } from '../helpers/miniTrace.ts';
 import { ROOT, assertCleanStderr, runCli } from './cli.ts';
 

@@ -1,6 +1,6 @@
 /** Registry entry for ftrace-style text: cut the byte stream into blocks, decode each block. */
 import type { DecodedFrame } from '../decoder.ts';
-import type { DecodeContext } from '../registry.ts';
+import type { DecodeContext } from '../decodeContext.ts';
 import { FtraceTextDecoder, type FtraceTextOptions } from './ftraceTextDecoder.ts';
 import { LineJoiner, cutBlocks, shiftLines } from './ftraceBlocks.ts';
 

@@ -14,7 +14,7 @@ import { EventKind } from '../../model/eventKind.ts';
 import { InputError } from '../../model/inputError.ts';
 import { Warnings } from '../warnings.ts';
 import { countOther, emptyStats, type DecodedFrame } from '../decoder.ts';
-import type { DecodeContext } from '../registry.ts';
+import type { DecodeContext } from '../decodeContext.ts';
 import { fillSample, hasTracepointFields, kindOfSample, type PerfJsonSample } from './perfJsonSample.ts';
 
 const SAMPLES_PER_BATCH = 1 << 14;

@@ -1,7 +1,7 @@
 /** Registry entry for `perf script` text: frame the byte stream, decode each frame. */
 import { frameLines } from '../../io/lineFramer.ts';
 import type { DecodedFrame } from '../decoder.ts';
-import type { DecodeContext } from '../registry.ts';
+import type { DecodeContext } from '../decodeContext.ts';
 import { PerfScriptDecoder } from './perfScriptDecoder.ts';
 
 export async function* decodePerfScript(ctx: DecodeContext): AsyncGenerator<DecodedFrame> {

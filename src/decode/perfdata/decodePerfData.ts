@@ -6,7 +6,7 @@
  */
 import { batchTransferList } from '../../model/batch.ts';
 import type { DecodedFrame } from '../decoder.ts';
-import type { DecodeContext } from '../registry.ts';
+import type { DecodeContext } from '../decodeContext.ts';
 import { readKallsymsFile } from '../tracedat/kallsyms.ts';
 import { RandomAccess } from '../tracedat/randomAccess.ts';
 import { PerfDataDecoder } from './perfDataDecoder.ts';

@@ -6,7 +6,7 @@
  */
 import type { DecodedFrame } from '../decoder.ts';
 import { batchTransferList } from '../../model/batch.ts';
-import type { DecodeContext } from '../registry.ts';
+import type { DecodeContext } from '../decodeContext.ts';
 import { loadDecompressors } from './decompress.ts';
 import { readKallsymsFile } from './kallsyms.ts';
 import { decodeTraceDatOnWorker } from './parallelTraceDat.ts';

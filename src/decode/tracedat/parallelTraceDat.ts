@@ -22,7 +22,7 @@ import { InputError, type Position } from '../../model/inputError.ts';
 import { decodeWorkerEntry } from '../../pipeline/parallelWorkerEntry.ts';
 import type { DecodedFrame } from '../decoder.ts';
 import { ColumnPool } from '../../model/columnPool.ts';
-import type { DecodeContext } from '../registry.ts';
+import type { DecodeContext } from '../decodeContext.ts';
 import type { RandomAccess } from './randomAccess.ts';
 import type { TraceDatSummary } from './traceDatDecoder.ts';
 
