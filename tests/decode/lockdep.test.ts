@@ -109,16 +109,26 @@ describe('explaining each difference (explainComparison())', () => {
     '70 FD:    1 BD:    1 ....: X',
     '',
   ].join('\n');
-  const side = (deps: [string, string, boolean?][]) => ({
-    dependencies: deps.map(([from, to, uncertain]) => ({ from, to, ...(uncertain ? { uncertain } : {}) })),
+  const side = (deps: [string, string, boolean?, number?][]) => ({
+    dependencies: deps.map(([from, to, uncertain, distance]) => ({ from, to, ...(uncertain ? { uncertain } : {}), ...(distance ? { distance } : {}) })),
     classes: ['A', 'B', 'C', 'D', 'E', 'G', 'H', 'srcu_map', 'lr_gone', 'X', 'Y'],
     partialWindow: true,
+  });
+
+  it('explains a kernel path only for a dependency recorded past a lock held between (check_prevs_add()), never at distance 1', () => {
+    const reasonOf = (distance: number) => {
+      const c = explainComparison(side([['A', 'C', false, distance]]), parseProcLockdep(KERNEL));
+      return Object.entries(c.replayedReasons).find(([, v]) => v.length)?.[0];
+    };
+    expect(reasonOf(2)).toBe('path');
+    // check_redundant(), which would skip an implied direct edge, exists only on CONFIG_LOCKDEP_SMALL kernels
+    expect(reasonOf(1)).not.toBe('path');
   });
 
   it('gives each replayed dependency that is no direct edge a checked reason', () => {
     const c = explainComparison(side([
       ['A', 'B'], // direct
-      ['A', 'C'], // path A -> B -> C (check_redundant())
+      ['A', 'C', false, 2], // recorded with B held between: check_prevs_add() stops at B, the kernel has A -> B -> C
       ['D', 'E'], // the kernel has E/1
       ['srcu_map', 'C'], // srcu_map has no dependency and no usage there: never chained
       ['lr_gone', 'A'], // no such class any more

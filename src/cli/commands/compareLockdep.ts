@@ -66,7 +66,7 @@ function firstReportNs(findings: Finding[]): number | undefined {
 }
 
 const REPLAYED_TEXT: Record<ReplayedReason, string> = {
-  path: 'present as a path, not as a direct edge (an entry lockdep holds at distance > 1, which l_show() does not print, or on CONFIG_LOCKDEP_SMALL one check_redundant() skipped; the dump cannot tell which)',
+  path: 'present as a path: recorded past a lock held between the two, where check_prevs_add() stops (it connects the lower lock only through the locks between)',
   distance: 'recorded at distance > 1 (a trylock or check=0 lock between): /proc/lockdep prints distance-1 edges only, the class\'s FD counts it',
   subclass: 'present once subclasses are dropped (the trace shows no subclass; the replay\'s /N is a guess)',
   unvalidated: 'a class the kernel lists with no dependency and no usage: never chained there (check=0 on that kernel, e.g. 6.1 SRCU)',

@@ -25,12 +25,14 @@ export interface DependencyPair {
 /**
  * Why a replayed dependency is not a direct edge of /proc/lockdep, each one
  * checked against the kernel's graph (explainReplayed()):
- *  - path: the kernel has a path from -> ... -> to. Either lockdep holds the
- *    entry at distance > 1 (l_show() prints distance-1 entries only, and the
- *    FD cannot show it: `to` is already reached), or, on CONFIG_LOCKDEP_SMALL
- *    kernels only, check_redundant() skipped it. check_redundant() is a stub
- *    on every other kernel (6.1, 6.12 x86), so this reason is weaker than the
- *    others: why the replay saw the pair at distance 1 stays open;
+ *  - path: the replay recorded it with another lock held between the two
+ *    (distance > 1 at its first record) and the kernel has a path from -> ...
+ *    -> to: check_prevs_add() walks the held locks from the top and stops
+ *    after the first non-trylock one it checks ("non-trylock entries have
+ *    added their own direct dependencies already"), so lockdep connects the
+ *    lower lock to the new one only through the locks between. A path alone
+ *    at distance 1 explains nothing: check_redundant(), which would skip an
+ *    implied edge, is compiled only on CONFIG_LOCKDEP_SMALL kernels;
  *  - distance: the kernel recorded it at distance > 1 (a trylock or a check=0
  *    lock such as rcu_read_lock between the two on the stack, when it was
  *    first added), and /proc/lockdep's l_show() prints only the distance-1
@@ -306,7 +308,7 @@ export function explainComparison(side: ReplaySide, kernel: LockdepGraph, stats?
   for (const p of c.onlyInTrace) {
     const bf = baseClassName(p.from), bt = baseClassName(p.to);
     let why: ReplayedReason;
-    if (reaches(kAdj, p.from, p.to)) why = 'path';
+    if ((distance.get(key(p)) ?? 1) > 1 && reaches(kAdj, p.from, p.to)) why = 'path';
     else if (hiddenEdgeFits(kAdj, forwardDeps, p.from, p.to) || ((distance.get(key(p)) ?? 1) > 1 && hiddenEdgeFitsByClass(exactAdj, classesByName, p.from, p.to))) why = 'distance';
     else if (kBaseAdj.get(bf)?.has(bt) || reaches(kBaseAdj, bf, bt)) why = 'subclass';
     else if (isolated.has(p.from) || isolated.has(p.to)) why = 'unvalidated';
