@@ -20,7 +20,7 @@
  */
 import { readProcLockdep, type LockdepClass, type LockdepGraph } from './procLockdep.ts';
 import { readLockdepStats, type LockdepStats } from './lockdepStats.ts';
-import { adjacency, baseClassName, normaliseClassName, reach, reaches } from './lockdepComparison.ts';
+import { adjacency, baseClassName, classesByName, hiddenEdgeFitsByClass, neverChained, normaliseClassName, reaches } from './lockdepComparison.ts';
 
 /**
  * What the kernel's graph says about from -> to:
@@ -40,7 +40,7 @@ const keyName = (n: string): string => baseClassName(normaliseClassName(n));
 export class KernelGraph {
   private readonly baseAdj: Map<string, Set<string>>;
   private readonly exactAdj: Map<string, Set<string>>;
-  private readonly byName = new Map<string, LockdepClass[]>();
+  private readonly byName: Map<string, LockdepClass[]>;
   private readonly unvalidated = new Set<string>();
   private readonly memo = new Map<string, KernelEdgeStatus>();
 
@@ -51,13 +51,8 @@ export class KernelGraph {
   constructor(graph: LockdepGraph, readonly source: string, readonly stats?: LockdepStats) {
     this.baseAdj = adjacency(graph.dependencies, keyName);
     this.exactAdj = adjacency(graph.dependencies, (n) => n);
-    for (const c of graph.classes) {
-      const n = keyName(c.name);
-      const l = this.byName.get(n);
-      if (l) l.push(c);
-      else this.byName.set(n, [c]);
-      if (c.forwardDeps <= 1 && c.backwardDeps <= 1 && /^\.*$/.test(c.usage)) this.unvalidated.add(n);
-    }
+    this.byName = classesByName(graph.classes, keyName);
+    for (const c of graph.classes) if (neverChained(c)) this.unvalidated.add(keyName(c.name));
   }
 
   /** lockdep was still on when the dump was read (debug_locks 1): it recorded every dependency of the boot. */
@@ -79,22 +74,8 @@ export class KernelGraph {
     if (this.unvalidated.has(f) || this.unvalidated.has(t)) return 'unvalidated';
     if (f === t) return 'same-name';
     if (reaches(this.baseAdj, f, t)) return 'path';
-    return this.roomForHidden(f, t) ? 'hidden' : 'absent';
-  }
-
-  /**
-   * Could some class named f hold an unprinted (distance > 1) entry to some class named t?
-   * Its FD would then count t and all t reaches besides what its printed edges reach.
-   */
-  private roomForHidden(f: string, t: string): boolean {
-    for (const k of this.byName.get(f)!) {
-      const printed = reach(this.exactAdj, k.name);
-      if (k.forwardDeps <= printed.size) continue;
-      for (const x of this.byName.get(t)!) {
-        if (k.forwardDeps >= reach(this.exactAdj, x.name, new Set(printed)).size) return true;
-      }
-    }
-    return false;
+    // Some class named f with room in its FD for an unprinted (distance > 1) entry to one named t.
+    return hiddenEdgeFitsByClass(this.exactAdj, this.byName, f, t) ? 'hidden' : 'absent';
   }
 }
 

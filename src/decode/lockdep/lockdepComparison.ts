@@ -4,7 +4,7 @@
  * share a name in registration order, which a replay cannot reproduce); `/N`
  * subclasses are kept, since they are distinct classes in both graphs.
  */
-import type { LockdepGraph } from './procLockdep.ts';
+import type { LockdepClass, LockdepGraph } from './procLockdep.ts';
 import type { LockdepStats } from './lockdepStats.ts';
 
 export interface DependencyPair {
@@ -242,7 +242,7 @@ function hiddenEdgeFits(adj: Map<string, Set<string>>, fd: Map<string, number>, 
  * hiding the room one of them has. True if some kernel class named `from` has an FD that covers what its
  * own printed edges reach plus some kernel class named `to` and all that one reaches.
  */
-function hiddenEdgeFitsByClass(exactAdj: Map<string, Set<string>>, byName: Map<string, LockdepGraph['classes']>, from: string, to: string): boolean {
+export function hiddenEdgeFitsByClass(exactAdj: Map<string, Set<string>>, byName: Map<string, LockdepClass[]>, from: string, to: string): boolean {
   for (const k of byName.get(from) ?? []) {
     const printed = reach(exactAdj, k.name);
     if (k.forwardDeps <= printed.size) continue;
@@ -251,6 +251,26 @@ function hiddenEdgeFitsByClass(exactAdj: Map<string, Set<string>>, byName: Map<s
     }
   }
   return false;
+}
+
+/** Kernel classes grouped by `name(class name)` (classes that share a name once #N or /N is dropped). */
+export function classesByName(classes: readonly LockdepClass[], name: (n: string) => string): Map<string, LockdepClass[]> {
+  const byName = new Map<string, LockdepClass[]>();
+  for (const x of classes) {
+    const n = name(x.name);
+    const l = byName.get(n);
+    if (l) l.push(x);
+    else byName.set(n, [x]);
+  }
+  return byName;
+}
+
+/**
+ * A class lockdep never chained: no dependency either way (FD 1 and BD 1 count only itself) and no irq
+ * usage ("...."): on that kernel it is taken only with check=0 (a novalidate class, 6.1 SRCU's map).
+ */
+export function neverChained(x: LockdepClass): boolean {
+  return x.forwardDeps <= 1 && x.backwardDeps <= 1 && /^\.*$/.test(x.usage);
 }
 
 /**
@@ -271,13 +291,7 @@ export function explainComparison(side: ReplaySide, kernel: LockdepGraph, stats?
   const kBaseAdj = adjacency(kernel.dependencies, (n) => baseClassName(normaliseClassName(n)));
   const kClasses = new Set(kernel.classes.map((x) => normaliseClassName(x.name)));
   const exactAdj = adjacency(kernel.dependencies, (n) => n);
-  const classesByName = new Map<string, LockdepGraph['classes']>();
-  for (const x of kernel.classes) {
-    const n = normaliseClassName(x.name);
-    const l = classesByName.get(n);
-    if (l) l.push(x);
-    else classesByName.set(n, [x]);
-  }
+  const byName = classesByName(kernel.classes, normaliseClassName);
   const kBaseClasses = new Set([...kClasses].map(baseClassName));
   const traceNames = new Set(side.classes.map((n) => baseClassName(normaliseClassName(n))));
   // Kernel classes the trace never names: candidates for a name the kernel prints differently.
@@ -294,7 +308,7 @@ export function explainComparison(side: ReplaySide, kernel: LockdepGraph, stats?
     forwardDeps.set(n, Math.max(forwardDeps.get(n) ?? 0, x.forwardDeps));
   }
   const isolated = new Set<string>();
-  for (const x of kernel.classes) if (x.forwardDeps <= 1 && x.backwardDeps <= 1 && /^\.*$/.test(x.usage)) isolated.add(normaliseClassName(x.name));
+  for (const x of kernel.classes) if (neverChained(x)) isolated.add(normaliseClassName(x.name));
   for (const x of kernel.classes) if (x.forwardDeps > 1 || x.backwardDeps > 1) isolated.delete(normaliseClassName(x.name));
   // First observation per normalised pair (several replayed classes may share a name once #N is dropped).
   const firstNs = new Map<string, number>();
@@ -309,7 +323,7 @@ export function explainComparison(side: ReplaySide, kernel: LockdepGraph, stats?
     const bf = baseClassName(p.from), bt = baseClassName(p.to);
     let why: ReplayedReason;
     if ((distance.get(key(p)) ?? 1) > 1 && reaches(kAdj, p.from, p.to)) why = 'path';
-    else if (hiddenEdgeFits(kAdj, forwardDeps, p.from, p.to) || ((distance.get(key(p)) ?? 1) > 1 && hiddenEdgeFitsByClass(exactAdj, classesByName, p.from, p.to))) why = 'distance';
+    else if (hiddenEdgeFits(kAdj, forwardDeps, p.from, p.to) || ((distance.get(key(p)) ?? 1) > 1 && hiddenEdgeFitsByClass(exactAdj, byName, p.from, p.to))) why = 'distance';
     else if (kBaseAdj.get(bf)?.has(bt) || reaches(kBaseAdj, bf, bt)) why = 'subclass';
     else if (isolated.has(p.from) || isolated.has(p.to)) why = 'unvalidated';
     else if (!kBaseClasses.has(bf) || !kBaseClasses.has(bt)) {
