@@ -55,7 +55,9 @@ export async function openInput(path: string, readChunkBytes = 1 << 20, opts: { 
   const { it, headParts, exhausted } = await takeHead(source, !!opts.live);
   const opened: OpenedInput = {
     name, compression, sizeOnDisk, bytesRead: () => read.bytes,
-    chunks: closingChunks(it, headParts, exhausted), head: Buffer.concat(headParts).subarray(0, HEAD_BYTES),
+    chunks: closingChunks(it, headParts, exhausted),
+    // One part (the usual first read) is the head as it is: Buffer.concat() would copy up to a MB per input.
+    head: (headParts.length === 1 ? headParts[0] : Buffer.concat(headParts)).subarray(0, HEAD_BYTES),
   };
   if (compression === 'none' && regular) Object.assign(opened, positionalReads(path, name, raw, headParts, exhausted, read));
   return opened;
