@@ -15,7 +15,6 @@ import type { EventBatch } from '../model/batch.ts';
 import { EventKind } from '../model/eventKind.ts';
 import { formatTs } from '../analysis/evidenceOut.ts';
 
-
 export class TimeWindow {
   private first = Infinity;
   private last = -Infinity;
