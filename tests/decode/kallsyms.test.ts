@@ -3,8 +3,13 @@
  * symbol containing an address, whatever the order of the lines; malformed
  * lines and kptr_restrict's zero addresses are no symbols.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { Kallsyms } from '../../src/decode/tracedat/kallsyms.ts';
+import { InputError } from '../../src/model/inputError.ts';
+import { Kallsyms, readKallsymsFile } from '../../src/decode/tracedat/kallsyms.ts';
 
 const TEXT = [
   'ffffffffa0000000 t lr_work_fn\t[lrtest]', // a module symbol listed first: out of order
@@ -51,5 +56,40 @@ describe('Kallsyms', () => {
     // past the last symbol (freed module init text): no symbol holds it, as ftrace and trace-cmd print it
     expect(frame(0xffffffffa00093d1n)).toBeUndefined();
     expect(frame(0xffffffff80000000n)).toBeUndefined();
+  });
+
+  it('reads 32-bit addresses, CRLF lines and a last line without newline; rejects malformed address and type fields', () => {
+    const t = new Kallsyms(Buffer.from([
+      'c1000000 T start32\r',
+      'c1000040 T next32',
+      'ffffffff8100000000 T seventeen_digits',
+      'ffffffff81000300  T two_spaces',
+      'ffffffff81000400\tT tab_after_address',
+      'ffffffff81000500 T',
+      'ffffffff81000600 T last_line_no_newline',
+    ].join('\n'), 'latin1'));
+    expect(t.lookup(0, 0xc1000010)).toBe('start32');
+    expect(t.frameText(0, 0xc1000010)).toBe('start32+0x10/0x40');
+    expect(t.lookup(0xffffffff, 0x81000650)).toBe('last_line_no_newline');
+    // none of the malformed lines is a symbol: an address after them belongs to the one before
+    expect(t.lookup(0xffffffff, 0x81000550)).toBe('next32');
+  });
+});
+
+describe('readKallsymsFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lockreplay-kallsyms-'));
+  const plain = join(dir, 'kallsyms'), gz = join(dir, 'kallsyms.gz');
+  writeFileSync(plain, TEXT);
+  writeFileSync(gz, gzipSync(Buffer.from(TEXT)));
+
+  it('gives the same bytes for a plain file (one read) and a compressed one (decompressed)', async () => {
+    expect((await readKallsymsFile(plain)).toString('latin1')).toBe(TEXT);
+    expect((await readKallsymsFile(gz)).toString('latin1')).toBe(TEXT);
+  });
+
+  it('a missing file or a directory is an input error naming it', async () => {
+    await expect(readKallsymsFile(join(dir, 'absent'))).rejects.toBeInstanceOf(InputError);
+    await expect(readKallsymsFile(dir)).rejects.toThrow(/is a directory/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
