@@ -4,42 +4,32 @@
  * into a temp file first (and its kallsyms.txt.xz beside it), the time of `perf script -i <file> --kallsyms
  * <k> > /dev/null` against lockreplay's perf.data decoder alone in this process (`decodeOnly`: every
  * frame out, no replay: "reading perf.data") and against the whole `lockreplay replay <file> --workers 1`
- * CLI run (reading, replay, analysis, report). Each runs `repeat` times and the fastest counts (the
- * machine is shared: the fastest is the least disturbed); CPU seconds are given too, as they depend less
- * on the load. Ratio = perf script seconds / lockreplay seconds (> 1: lockreplay is faster).
+ * CLI run (reading, replay, analysis, report). perf script and the decoder run in turns (perf script,
+ * decoder, perf script, ...), `repeat` times each, so a change of load on the shared machine hits both
+ * alike; the fastest run counts (the least disturbed), the median is given too. The decoder's first run
+ * in a process (`coldWallSec`, one run in a fresh process: the JIT has compiled nothing yet, as in
+ * a CLI run) is given apart and not counted among the `repeat` runs in this process: `decodeOnly` is the decoder's throughput, the CLI run is the
+ * whole cold process. CPU seconds are given too, as they depend less on the load. Ratio = perf script
+ * seconds / lockreplay seconds (> 1: lockreplay is faster).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { openInput } from '../src/io/openInput.ts';
-import { detectFormat } from '../src/decode/detectFormat.ts';
-import { decodePerfData } from '../src/decode/perfdata/decodePerfData.ts';
-import type { DecodeContext } from '../src/decode/decodeContext.ts';
-import { best, type TimeFn } from './tracedat.ts';
+import { decodeOnly, type DecodeOnly } from './perfdataDecodeOnly.ts';
+import { best, type Timed, type TimeFn } from './tracedat.ts';
 
 const CAPTURES = ['none', 'abba/perf_rerun', 'abba-stacks/perf', 'wq_flush-stacks/perf', 'irq_inversion-stacks/perf'];
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/** Wall and CPU seconds the decoder takes to hand out every frame of the file (this thread). */
-async function decodeOnly(path: string, kallsyms: string): Promise<{ sec: number; cpuSec: number; events: number; stackRows: number }> {
-  const t = performance.now();
-  const c0 = process.cpuUsage();
-  const input = await openInput(path);
-  const ctx: DecodeContext = {
-    index: 0, input, detection: detectFormat(input.head)!, frameBytes: 4 << 20, maxLineBytes: 1 << 20, workers: 1, kallsyms,
-    summary: { positions: 'line', bytes: 0, notes: [] },
-  };
-  let events = 0, stackRows = 0;
-  for await (const f of decodePerfData(ctx)) {
-    // callchains come out as Stack + StackFrame rows beside the events
-    stackRows += f.batch.stackRows ?? 0;
-    events += f.batch.length - (f.batch.stackRows ?? 0);
-  }
-  const c = process.cpuUsage(c0);
-  return { sec: (performance.now() - t) / 1000, cpuSec: (c.user + c.system) / 1e6, events, stackRows };
+function fastest<T>(runs: T[], sec: (r: T) => number): T {
+  return runs.reduce((a, b) => (sec(b) < sec(a) ? b : a));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 export async function perfDataBench(root: string, timed: TimeFn, repeat: number): Promise<{ target: unknown; results: unknown[] }> {
@@ -61,26 +51,36 @@ export async function perfDataBench(root: string, timed: TimeFn, repeat: number)
     try {
       const x = spawnSync('sh', ['-c', `xz -dc '${dir}/perf.data.xz' > '${data}' && xz -dc '${dir}/kallsyms.txt.xz' > '${ksyms}'`]);
       if (x.status !== 0) throw new Error(`cannot decompress ${dir}`);
-      const ps = best(repeat, () => timed([`perf script -i '${data}' --kallsyms '${ksyms}' > /dev/null 2>&1`], true));
-      if (ps.status !== 0) throw new Error(`perf script failed on ${name}`);
-      let dec = await decodeOnly(data, ksyms);
-      for (let k = 1; k < repeat; k++) {
-        const d = await decodeOnly(data, ksyms);
-        if (d.sec < dec.sec) dec = d;
+      // one decode in a fresh process (timed inside it, without Node's start): nothing compiled yet, as in a CLI run
+      const once = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'perfdataDecodeOnly.ts'), data, ksyms], { encoding: 'utf8', cwd: root });
+      if (once.status !== 0) throw new Error(`cold decode failed on ${name}: ${once.stderr.split('\n').slice(0, 3).join(' ')}`);
+      const cold = JSON.parse(once.stdout) as DecodeOnly;
+      const psRuns: Timed[] = [], decRuns: DecodeOnly[] = [];
+      for (let k = 0; k < repeat; k++) {
+        const t = timed([`perf script -i '${data}' --kallsyms '${ksyms}' > /dev/null 2>&1`], true);
+        if (t.status !== 0) throw new Error(`perf script failed on ${name}`);
+        psRuns.push(t);
+        decRuns.push(await decodeOnly(data, ksyms));
       }
+      const ps = fastest(psRuns, (t) => t.sec), dec = fastest(decRuns, (d) => d.sec);
       const cli = best(repeat, () => timed([process.execPath, join(root, 'bin', 'lockreplay.js'), 'replay', data, '--kallsyms', ksyms, '--workers', '1', '--format', 'json', '-o', report]));
       if (cli.status !== 0 && cli.status !== 1) throw new Error(`lockreplay failed on ${name} (status ${cli.status}): ${cli.stderr.split('\n').slice(0, 3).join(' ')}`);
       const row = {
         capture: name, bytes: statSync(data).size, events: dec.events, stackRows: dec.stackRows,
-        perfScript: { wallSec: r3(ps.sec), cpuSec: r3(ps.cpuSec), peakRssMb: r2(ps.rssMb) },
-        decodeOnly: { wallSec: r3(dec.sec), cpuSec: r3(dec.cpuSec), eventsPerSec: Math.round(dec.events / dec.sec), ratio: r2(ps.sec / dec.sec), cpuRatio: r2(ps.cpuSec / dec.cpuSec) },
+        perfScript: { wallSec: r3(ps.sec), medianWallSec: r3(median(psRuns.map((t) => t.sec))), cpuSec: r3(ps.cpuSec), peakRssMb: r2(ps.rssMb) },
+        decodeOnly: {
+          wallSec: r3(dec.sec), medianWallSec: r3(median(decRuns.map((d) => d.sec))), cpuSec: r3(dec.cpuSec),
+          eventsPerSec: Math.round(dec.events / dec.sec), ratio: r2(ps.sec / dec.sec), cpuRatio: r2(ps.cpuSec / dec.cpuSec),
+          medianRatio: r2(median(psRuns.map((t) => t.sec)) / median(decRuns.map((d) => d.sec))),
+          coldWallSec: r3(cold.sec), coldRatio: r2(ps.sec / cold.sec),
+        },
         replayCli: { wallSec: r3(cli.sec), cpuSec: r3(cli.cpuSec), peakRssMb: r2(cli.rssMb), ratio: r2(ps.sec / cli.sec), cpuRatio: r2(ps.cpuSec / cli.cpuSec) },
       };
-      process.stderr.write(`${name} perf.data: perf script ${r3(ps.sec)} s (cpu ${r3(ps.cpuSec)}), decoder alone ${r3(dec.sec)} s (cpu ${r3(dec.cpuSec)}): ${row.decodeOnly.ratio}x (cpu ${row.decodeOnly.cpuRatio}x); whole replay ${r3(cli.sec)} s: ${row.replayCli.ratio}x\n`);
+      process.stderr.write(`${name} perf.data: perf script ${r3(ps.sec)} s (cpu ${r3(ps.cpuSec)}), decoder alone ${r3(dec.sec)} s (cpu ${r3(dec.cpuSec)}; cold first run ${r3(cold.sec)} s): ${row.decodeOnly.ratio}x (cpu ${row.decodeOnly.cpuRatio}x, medians ${row.decodeOnly.medianRatio}x, cold ${row.decodeOnly.coldRatio}x); whole replay ${r3(cli.sec)} s: ${row.replayCli.ratio}x\n`);
       results.push(row);
     } finally {
       for (const p of [data, ksyms, report]) rmSync(p, { force: true });
     }
   }
-  return { target: { ratio: 5, perf: version, repeat }, results };
+  return { target: { ratio: 5, perf: version, repeat, measure: 'decodeOnly.ratio: fastest perf script / fastest warm decode, run in turns' }, results };
 }
