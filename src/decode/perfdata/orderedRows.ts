@@ -101,24 +101,43 @@ export class OrderedRows {
     const ts = s.tsNs;
     let k = 0;
     while (k < n && ts[idx[k]] <= limit) k++;
-    // the rows that wait move to the other builder, in time order, with their frames to the other pool;
-    // the staged ones are drained in place
+    // the rows that wait move to the other builder with their frames to the other pool; the staged ones are
+    // drained in place
     const rest = this.draining;
     rest.length = 0;
     const from = this.stagedFrames;
+    const waitAsSuffix = waitingAreSuffix(idx, k, n);
     let to = this.drainingFrames, toLen = 0;
-    for (let j = k; j < n; j++) {
-      const r = copyRow(s, idx[j], rest);
-      if (rest.kind[r] !== EventKind.Stack) continue;
-      const at = rest.addr[r], nf = rest.aux[r];
-      if (toLen + nf > to.length) {
-        const a = new Uint32Array(Math.max(to.length * 2, toLen + nf));
-        a.set(to.subarray(0, toLen));
-        to = a;
+    if (waitAsSuffix) {
+      // The usual round: every row read since the previous FINISHED_ROUND waits, every older one goes out.
+      // They move as a block, in file order (the next plan's stable sort puts them in time order just the
+      // same: ties stay in file order), with their frames, which follow one another in the pool likewise.
+      rest.appendRows(s, k, n);
+      let base = -1;
+      for (let r = 0; r < rest.length; r++) {
+        if (rest.kind[r] !== EventKind.Stack) continue;
+        if (base < 0) base = rest.addr[r];
+        rest.addr[r] -= base;
       }
-      to.set(from.subarray(at, at + nf), toLen);
-      rest.addr[r] = toLen;
-      toLen += nf;
+      if (base >= 0) {
+        toLen = this.stagedFramesLen - base;
+        if (toLen > to.length) to = new Uint32Array(Math.max(to.length * 2, toLen));
+        to.set(from.subarray(base, this.stagedFramesLen));
+      }
+    } else {
+      for (let j = k; j < n; j++) {
+        const r = copyRow(s, idx[j], rest);
+        if (rest.kind[r] !== EventKind.Stack) continue;
+        const at = rest.addr[r], nf = rest.aux[r];
+        if (toLen + nf > to.length) {
+          const a = new Uint32Array(Math.max(to.length * 2, toLen + nf));
+          a.set(to.subarray(0, toLen));
+          to = a;
+        }
+        to.set(from.subarray(at, at + nf), toLen);
+        rest.addr[r] = toLen;
+        toLen += nf;
+      }
     }
     this.drainingFrames = from;
     this.stagedFrames = to;
@@ -159,6 +178,12 @@ export function stableTimeOrder(ts: Float64Array, n: number, a: Uint32Array, b: 
     dst = t;
   }
   return src;
+}
+
+/** Whether the rows order[k..n) (those that wait) are exactly the rows k..n-1, the staged ones read last. */
+function waitingAreSuffix(order: Uint32Array, k: number, n: number): boolean {
+  for (let j = k; j < n; j++) if (order[j] < k) return false;
+  return true;
 }
 
 /** Appends row i of `from` to `to`. */
