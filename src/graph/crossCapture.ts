@@ -173,6 +173,8 @@ export class CrossCaptureUnion {
       this.deps[e] = { captures: [], captureCount: 0, gateClasses };
     } else {
       g.count[e] += d.count;
+      // Refuted observations add up as in graph/mergeGraphs: the union's dependency is refuted only if all of them are.
+      g.refutedCount[e] += d.refuted ?? 0;
       g.combos[e] |= d.combos;
       if (d.clean > 0) {
         if (g.cleanCount[e] === 0 && d.firstClean) g.firstClean[e] = this.imp.evidence(d.firstClean);

@@ -35,6 +35,8 @@ export interface DependencyRecord {
   to: string;
   observations: number;
   clean: number;
+  /** Of the observations, those refuted after the fact (graph file `refuted`). */
+  refuted: number;
   combos: number;
   raw: GraphDependency[];
 }
@@ -110,10 +112,11 @@ function groupDependencies(deps: GraphDependency[]): DependencyRecord[] {
     const from = normaliseClass(d.from), to = normaliseClass(d.to);
     const key = JSON.stringify([from, to]);
     const have = by.get(key);
-    if (!have) by.set(key, { from, to, observations: d.count, clean: d.clean, combos: d.combos, raw: [d] });
+    if (!have) by.set(key, { from, to, observations: d.count, clean: d.clean, refuted: d.refuted ?? 0, combos: d.combos, raw: [d] });
     else {
       have.observations += d.count;
       have.clean += d.clean;
+      have.refuted += d.refuted ?? 0;
       have.combos |= d.combos;
       have.raw.push(d);
     }

@@ -120,7 +120,7 @@ async function dependencyIdsOf(tx: SqlRunner, kernel: string, deps: { from: stri
   return rows.filter((r) => wanted.has(dependencyKey(r.from_name, r.to_name))).map((r) => r.id);
 }
 
-interface DepRow { id: number; from_name: string; to_name: string; observations: number; clean: number; combos: number }
+interface DepRow { id: number; from_name: string; to_name: string; observations: number; clean: number; refuted: number; combos: number }
 interface EvidenceRow { dependency_id: number; capture_id: number; capture: string; gates: string; first: string; first_clean: string | null }
 
 /**
@@ -134,7 +134,7 @@ async function loadUnion(tx: SqlRunner, rec: CaptureRecord, except: number, part
   const u = new CrossCaptureUnion(kernel, normaliseClass);
   const own = new Map(rec.dependencies.map((d) => [dependencyKey(d.from, d.to), d]));
   const deps = (await selectIn<DepRow>(tx,
-    `SELECT d.id, f.name AS from_name, t.name AS to_name, d.observations, d.clean, d.combos FROM dependencies d
+    `SELECT d.id, f.name AS from_name, t.name AS to_name, d.observations, d.clean, d.refuted, d.combos FROM dependencies d
      JOIN classes f ON f.id = d.from_class JOIN classes t ON t.id = d.to_class WHERE d.id IN (?*)`, ids)).sort((a, b) => a.id - b.id);
   const evidence = new Map<number, EvidenceRow[]>();
   const evRows = await selectIn<EvidenceRow>(tx,
@@ -152,7 +152,9 @@ async function loadUnion(tx: SqlRunner, rec: CaptureRecord, except: number, part
     const ev = evidence.get(d.id);
     if (!ev) continue; // First recorded by this capture.
     const mine = own.get(dependencyKey(d.from_name, d.to_name));
-    dependencies.push(unionDependency({ ...d, observations: d.observations - (mine?.observations ?? 0), clean: d.clean - (mine?.clean ?? 0) }, ev));
+    dependencies.push(unionDependency({
+      ...d, observations: d.observations - (mine?.observations ?? 0), clean: d.clean - (mine?.clean ?? 0), refuted: d.refuted - (mine?.refuted ?? 0),
+    }, ev));
   }
   const names = new Set([...deps.flatMap((d) => [d.from_name, d.to_name]), ...cycles.flatMap((c) => c.dependencies.flatMap((d) => [d.from, d.to]))]);
   const classes = (await selectIn<{ name: string; usage_bits: number; ever_written: number; ever_read: number }>(tx,
@@ -189,6 +191,8 @@ function unionDependency(d: DepRow, ev: EvidenceRow[]): GraphDependency {
   const first = JSON.parse(ev[0].first) as GraphEvidence;
   const out: GraphDependency = {
     from: d.from_name, to: d.to_name, count: d.observations, clean: d.clean, combos: d.combos, kinds: [], first,
+    // Summed over captures as merge sums them: wholly refuted only if every observation in every capture was.
+    ...(d.refuted > 0 ? { refuted: d.refuted } : {}),
     gates: (gateClasses ?? []).sort(compareNames).map((c) => ({ class: c, instance: '' })),
     captures: [...new Set(ev.map((e) => e.capture))],
   };

@@ -108,10 +108,10 @@ async function writeDependencies(
   tx: SqlRunner, rec: CaptureRecord, capture: number, now: string, ids: Map<string, number>,
 ): Promise<WrittenCapture['newDependencies']> {
   const rows = await insertRows<{ id: number; from_class: number; to_class: number; captures: number }>(tx,
-    'INSERT INTO dependencies (kernel, from_class, to_class, observations, clean, combos, captures, first_capture, last_capture, first_seen, last_seen)',
-    rec.dependencies.map((d) => [rec.kernel, ids.get(d.from)!, ids.get(d.to)!, d.observations, d.clean, d.combos, 1, capture, capture, now, now]),
+    'INSERT INTO dependencies (kernel, from_class, to_class, observations, clean, refuted, combos, captures, first_capture, last_capture, first_seen, last_seen)',
+    rec.dependencies.map((d) => [rec.kernel, ids.get(d.from)!, ids.get(d.to)!, d.observations, d.clean, d.refuted, d.combos, 1, capture, capture, now, now]),
     `ON CONFLICT (kernel, from_class, to_class) DO UPDATE SET observations = dependencies.observations + excluded.observations,
-       clean = dependencies.clean + excluded.clean, combos = dependencies.combos | excluded.combos, captures = dependencies.captures + 1,
+       clean = dependencies.clean + excluded.clean, refuted = dependencies.refuted + excluded.refuted, combos = dependencies.combos | excluded.combos, captures = dependencies.captures + 1,
        last_capture = excluded.last_capture, last_seen = excluded.last_seen
      RETURNING id, from_class, to_class, captures`);
   const byEnds = new Map<string, DependencyRecord>();
@@ -123,12 +123,12 @@ async function writeDependencies(
     // Writers run one at a time, so `captures` after this upsert is this capture's rank among the dependency's.
     if (r.captures > EVIDENCE_CAPTURES) continue;
     for (const d of byEnds.get(`${r.from_class} ${r.to_class}`)!.raw) {
-      evidence.push([r.id, capture, d.from, d.to, d.count, d.clean, d.combos, JSON.stringify(d.kinds), JSON.stringify(d.gates),
+      evidence.push([r.id, capture, d.from, d.to, d.count, d.clean, d.refuted ?? 0, d.combos, JSON.stringify(d.kinds), JSON.stringify(d.gates),
         JSON.stringify(d.first), d.firstClean ? JSON.stringify(d.firstClean) : null]);
     }
   }
   await insertRows(tx,
-    'INSERT INTO dependency_evidence (dependency_id, capture_id, from_name, to_name, observations, clean, combos, kinds, gates, first, first_clean)',
+    'INSERT INTO dependency_evidence (dependency_id, capture_id, from_name, to_name, observations, clean, refuted, combos, kinds, gates, first, first_clean)',
     evidence);
   return fresh;
 }
