@@ -37,7 +37,7 @@ export class Kallsyms {
     // Lines are "ffffffff81000000 T _stext" or "ffffffffa0000000 t lock1\t[lrtest]". One pass: each line is
     // parsed as far as its name, then skipped to its end (the tables grow; lines are ~40 bytes).
     let cap = Math.max(64, len >>> 5);
-    let hi_ = new Uint32Array(cap), lo_ = new Uint32Array(cap);
+    let addrHi = new Uint32Array(cap), addrLo = new Uint32Array(cap);
     let ns = new Int32Array(cap), ne = new Int32Array(cap);
     let n = 0;
     // "<1-16 hex digits> <type> <name>[\t[module]]": anything else is skipped, and address 0 too (kptr_restrict
@@ -60,13 +60,13 @@ export class Kallsyms {
           if (q > nameStart && (hi !== 0 || lo !== 0)) {
             if (n === cap) {
               cap *= 2;
-              hi_ = grownU32(hi_, cap);
-              lo_ = grownU32(lo_, cap);
+              addrHi = grownU32(addrHi, cap);
+              addrLo = grownU32(addrLo, cap);
               ns = grownI32(ns, cap);
               ne = grownI32(ne, cap);
             }
-            hi_[n] = hi;
-            lo_[n] = lo;
+            addrHi[n] = hi;
+            addrLo[n] = lo;
             ns[n] = nameStart;
             ne[n] = q;
             n++;
@@ -76,7 +76,7 @@ export class Kallsyms {
       while (q < len && text[q] !== 0x0a) q++;
       p = q + 1;
     }
-    const hi = hi_, lo = lo_;
+    const hi = addrHi, lo = addrLo;
     let sorted = true;
     for (let k = 1; k < n && sorted; k++) sorted = hi[k - 1] < hi[k] || (hi[k - 1] === hi[k] && lo[k - 1] <= lo[k]);
     if (sorted) {
