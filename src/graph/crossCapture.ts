@@ -25,7 +25,9 @@
  * Which cycle a closing dependency reports depends on the order captures
  * arrive in, as it depends on event order within one boot; a cycle already
  * found is re-judged when a later capture records one of its dependencies
- * from certain state (or narrows its gates), so its verdict does not.
+ * from certain state (or narrows its gates), so its verdict does not. A
+ * caller may remember() a cycle one capture showed by itself, to re-judge it
+ * the same way (the store does: store/crossCaptureIngest).
  */
 import { DEFAULT_REPLAY_OPTIONS } from '../replay/replayer.ts';
 import type { Replayer } from '../replay/replayer.ts';
@@ -67,6 +69,8 @@ export class CrossCaptureUnion {
   private readonly verdicts = new Map<string, string>();
   /** Classes numbered per boot, or standing for several raw names (isPerBootClass, or changed by `normalise`). */
   private readonly perBoot = new Set<number>();
+  /** remember()ed cycles waiting for their dependencies (registered by the next add()). */
+  private readonly pending: { cycle: { from: string; to: string }[]; verdict: string; reason?: string }[] = [];
 
   /**
    * `normalise` maps a raw class name to the union's class (a store keys
@@ -105,6 +109,7 @@ export class CrossCaptureUnion {
       touched.add(e);
       own.add(e);
     }
+    for (const p of this.pending.splice(0)) this.rememberNow(p.cycle, p.verdict, p.reason);
     if (!judge) return [];
     const out: CrossCaptureFinding[] = [];
     const search = { truncated: false };
@@ -132,19 +137,30 @@ export class CrossCaptureUnion {
     return out;
   }
 
-  /** Registers a cross-capture cycle found by an earlier ingest (dependencies in cycle order), so later captures re-judge it. */
+  /**
+   * Registers a cycle judged before (dependencies in cycle order): one found
+   * across captures by an earlier ingest, or one a capture showed by itself,
+   * so later captures re-judge it. A cycle whose dependencies the union does
+   * not hold yet is registered when the next add() has folded its graph (a
+   * capture's own cycle, remembered before the capture is added).
+   */
   remember(cycle: { from: string; to: string }[], verdict: string, reason?: string): void {
+    if (!this.rememberNow(cycle, verdict, reason)) this.pending.push({ cycle, verdict, reason });
+  }
+
+  private rememberNow(cycle: { from: string; to: string }[], verdict: string, reason?: string): boolean {
     const g = this.replayer.graph;
     const edges: number[] = [];
     for (const d of cycle) {
       const e = g.edgeId(this.classOf(d.from), this.classOf(d.to));
-      if (e < 0) return;
+      if (e < 0) return false;
       edges.push(e);
     }
     const c: CycleRecord = { classes: edges.map((e) => g.from[e]), edges, closingEdge: Math.max(...edges) };
     const key = this.cycleKey(c);
     this.cycles.set(key, c);
     this.verdicts.set(key, verdictKey({ verdict: verdict as CycleJudgement['verdict'], reason }));
+    return true;
   }
 
   /** Raw names whose class is per boot although the name does not show it (e.g. a store's aliases of a class). */

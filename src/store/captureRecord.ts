@@ -48,6 +48,8 @@ export interface FindingRecord {
   classes: string[];
   /** The strongest verdict among its occurrences in this capture. */
   verdict: string;
+  /** A cycle's dependencies in cycle order (normalised names), as its first occurrence gives them. */
+  cycle?: [string, string][];
   occurrences: Finding[];
 }
 
@@ -131,7 +133,9 @@ function groupFindings(findings: Finding[]): FindingRecord[] {
     const ident = findingIdent(f.kind, f.classes, f.usage);
     const have = by.get(ident);
     if (!have) {
-      by.set(ident, { ident, kind: f.kind, title: findingTitle(f), classes: f.classes.map(normaliseClass), verdict: f.verdict, occurrences: [f] });
+      const rec: FindingRecord = { ident, kind: f.kind, title: findingTitle(f), classes: f.classes.map(normaliseClass), verdict: f.verdict, occurrences: [f] };
+      if (f.kind === 'circular-dependency') rec.cycle = f.dependencies.map((d) => [normaliseClass(d.from), normaliseClass(d.to)]);
+      by.set(ident, rec);
     } else {
       have.occurrences.push(f);
       if (VERDICT_RANK[f.verdict] > VERDICT_RANK[have.verdict]) have.verdict = f.verdict;

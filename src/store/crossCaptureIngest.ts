@@ -69,8 +69,16 @@ export async function crossCaptureStep(tx: SqlRunner, rec: CaptureRecord, writte
   // Dependencies the store had before this capture are not new, even where the union did not load them.
   const fresh = new Set(written.newDependencies.map((d) => `${d.fromClass} ${d.toClass}`));
   const isNew = (from: string, to: string) => fresh.has(`${written.classIds.get(from)} ${written.classIds.get(to)}`);
+  const shown = new Map(part.cycles.filter((c) => c.shown !== undefined).map((c) => [c.shown!, VERDICT_RANK[c.verdict]]));
   for (const f of u.add(captureGraph(rec), true, isNew)) {
-    if (await writeCrossFinding(tx, rec.kernel, f, captureId, now)) out.found++;
+    const was = shown.get(findingIdent(f.finding.kind, f.finding.classes));
+    if (was !== undefined) {
+      // A capture's own cycle changes verdict only where other captures' observations of its dependencies raise it (as in merge).
+      const from = new Set(f.finding.dependencies.flatMap((d) => d.captures ?? []));
+      if (VERDICT_RANK[f.finding.verdict] <= was || from.size < 2) continue;
+      await writeCrossFinding(tx, rec.kernel, f, captureId, now);
+      out.rejudged++;
+    } else if (await writeCrossFinding(tx, rec.kernel, f, captureId, now)) out.found++;
     else out.rejudged++;
     if (f.finding.verdict === 'deadlock') out.deadlocks++;
   }
@@ -101,13 +109,33 @@ function captureGraph(rec: CaptureRecord): GraphFile {
   };
 }
 
-export interface StoredCycle { dependencies: { from: string; to: string }[]; verdict: string; reason: string | null }
+export interface StoredCycle {
+  dependencies: { from: string; to: string }[];
+  verdict: string;
+  reason: string | null;
+  /** Shown by captures by themselves (finding_kernels.cycle) and not yet judged across captures: its finding ID. */
+  shown?: string;
+}
 
-/** The version's cycles found across captures (normalised names, as the store keys them). */
+/**
+ * The version's cycles to re-judge (normalised names, as the store keys
+ * them): those found across captures, and those captures showed by
+ * themselves, not yet judged across captures and short of `deadlock` (the
+ * union's judgement can only raise a capture's: more observations, fewer
+ * refuted, gates matched by class only).
+ */
 export async function storedCycles(tx: SqlRunner, kernel: string): Promise<StoredCycle[]> {
-  return (await tx.query<{ cycle: string; verdict: string; reason: string | null }>(
+  const parse = (cycle: string) => (JSON.parse(cycle) as [string, string][]).map(([from, to]) => ({ from, to }));
+  const cross = (await tx.query<{ cycle: string; verdict: string; reason: string | null }>(
     'SELECT cycle, verdict, reason FROM cross_findings WHERE kernel = ? ORDER BY finding_id', [kernel]))
-    .map((x) => ({ dependencies: (JSON.parse(x.cycle) as [string, string][]).map(([from, to]) => ({ from, to })), verdict: x.verdict, reason: x.reason }));
+    .map((x): StoredCycle => ({ dependencies: parse(x.cycle), verdict: x.verdict, reason: x.reason }));
+  const shown = (await tx.query<{ ident: string; cycle: string; verdict: string }>(
+    `SELECT f.ident, k.cycle, k.verdict FROM finding_kernels k JOIN findings f ON f.id = k.finding_id
+     WHERE k.kernel = ? AND k.cycle IS NOT NULL AND k.verdict_rank < ?
+       AND NOT EXISTS (SELECT 1 FROM cross_findings x WHERE x.finding_id = k.finding_id AND x.kernel = k.kernel)
+     ORDER BY k.finding_id`, [kernel, VERDICT_RANK.deadlock]))
+    .map((x): StoredCycle => ({ dependencies: parse(x.cycle), verdict: x.verdict, reason: null, shown: x.ident }));
+  return [...cross, ...shown];
 }
 
 /** Stored dependency IDs of the version by their (normalised) ends. */

@@ -144,9 +144,11 @@ async function writeFindings(tx: SqlRunner, rec: CaptureRecord, capture: number,
      RETURNING id, ident, captures`);
   const idOf = new Map(rows.map((r) => [r.ident, r.id]));
   const perKernel = await insertRows<{ finding_id: number; captures: number }>(tx,
-    'INSERT INTO finding_kernels (finding_id, kernel, verdict, verdict_rank, captures, occurrences, first_capture, last_capture, first_seen, last_seen)',
-    rec.findings.map((f) => [idOf.get(f.ident)!, rec.kernel, f.verdict, VERDICT_RANK[f.verdict], 1, f.occurrences.length, capture, capture, now, now]),
-    `ON CONFLICT (finding_id, kernel) DO UPDATE SET
+    'INSERT INTO finding_kernels (finding_id, kernel, verdict, verdict_rank, captures, occurrences, first_capture, last_capture, first_seen, last_seen, cycle)',
+    rec.findings.map((f) => [idOf.get(f.ident)!, rec.kernel, f.verdict, VERDICT_RANK[f.verdict], 1, f.occurrences.length, capture, capture, now, now,
+      f.cycle ? JSON.stringify(f.cycle) : null]),
+    // The cycle as the first capture to show it gave it (a row from before migration 7 gets it from the next one).
+    `ON CONFLICT (finding_id, kernel) DO UPDATE SET cycle = COALESCE(finding_kernels.cycle, excluded.cycle),
        verdict = CASE WHEN excluded.verdict_rank > finding_kernels.verdict_rank THEN excluded.verdict ELSE finding_kernels.verdict END,
        verdict_rank = CASE WHEN excluded.verdict_rank > finding_kernels.verdict_rank THEN excluded.verdict_rank ELSE finding_kernels.verdict_rank END,
        captures = finding_kernels.captures + 1, occurrences = finding_kernels.occurrences + excluded.occurrences,

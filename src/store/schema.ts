@@ -12,6 +12,7 @@ import { migration003 } from './migrations/003_cross_capture.ts';
 import { migration004 } from './migrations/004_new_dependencies.ts';
 import { migration005 } from './migrations/005_rollup_fill_factor.ts';
 import { migration006 } from './migrations/006_refuted_counts.ts';
+import { migration007 } from './migrations/007_shown_cycles.ts';
 
 export interface Migration {
   version: number;
@@ -24,7 +25,7 @@ export interface Migration {
   statements: (string | Partial<Record<Dialect, string>>)[];
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005, migration006, migration007];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

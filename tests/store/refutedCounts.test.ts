@@ -79,22 +79,28 @@ async function storeVerdict(db: StoreEngine, names: string[]): Promise<string[]>
 
 /** Random capture graphs over a few classes: clean, uncertain, wholly refuted and partly refuted dependencies, back edges for cycles. */
 const CLASSES = ['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7'];
+type Spec = DepSpec & { refuted?: number; count?: number };
 function randomCapture(seed: number, i: number): GraphFile {
   const rnd = prng(seed * 7919 + i);
-  const specs = new Map<string, DepSpec & { refuted?: number; count?: number }>();
-  const n = 2 + Math.floor(rnd() * 4);
-  while (specs.size < n) {
-    let a = Math.floor(rnd() * CLASSES.length), b = Math.floor(rnd() * CLASSES.length);
-    if (a > b && rnd() < 0.7) [a, b] = [b, a];
-    if (a === b || specs.has(`${a} ${b}`)) continue;
-    const d: DepSpec & { refuted?: number; count?: number } = { from: CLASSES[a], to: CLASSES[b], line: 10 * (specs.size + 1) };
+  const specs = new Map<string, Spec>();
+  const add = (from: string, to: string) => {
+    const d: Spec = { from, to, line: 10 * (specs.size + 1) };
     const kind = rnd();
     // Refutation applies to uncertain observations only (the replay refutes what rests on a stale held entry).
     if (kind < 0.35) Object.assign(d, { clean: false, count: 1, refuted: 1 });
     else if (kind < 0.45) Object.assign(d, { clean: false, count: 2, refuted: 1 });
     else if (kind < 0.6) d.clean = false;
-    specs.set(`${a} ${b}`, d);
+    specs.set(`${from} ${to}`, d);
+  };
+  const n = 2 + Math.floor(rnd() * 4);
+  while (specs.size < n) {
+    let a = Math.floor(rnd() * CLASSES.length), b = Math.floor(rnd() * CLASSES.length);
+    if (a > b && rnd() < 0.7) [a, b] = [b, a];
+    if (a !== b && !specs.has(`${CLASSES[a]} ${CLASSES[b]}`)) add(CLASSES[a], CLASSES[b]);
   }
+  // Some captures show a cycle by themselves: their first dependency's reverse.
+  const first = [...specs.values()][0];
+  if (rnd() < 0.3 && !specs.has(`${first.to} ${first.from}`)) add(first.to, first.from);
   const list = [...specs.values()];
   // Names sort in ingest order: merge records captures in name order, so closing dependencies close where they did in the store.
   const g = smallGraph(`s${seed}-cap${String(i).padStart(2, '0')}`, list, '6.1');

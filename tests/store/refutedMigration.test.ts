@@ -38,7 +38,6 @@ for (const engine of TEST_ENGINES) {
     afterAll(() => engine.cleanup());
 
     it('a schema 5 store migrates; its old observations count as unrefuted (the cautious verdict), new stores give merge\'s', async () => {
-      expect(SCHEMA_VERSION).toBe(6);
       const merged = (await unionOf([], stale(), reverse())).result.findings.map((f) => `${f.classes.join(' -> ')} ${f.verdict}`);
       expect(merged).toEqual(['A -> B benign']);
 
@@ -52,7 +51,7 @@ for (const engine of TEST_ENGINES) {
       }
       const db = await openStore(url);
       try {
-        expect((await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6]);
+        expect((await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).map((r) => r.version)).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
         expect(await db.query('SELECT observations, refuted FROM dependencies')).toEqual([{ observations: 1, refuted: 0 }]);
         expect(await db.query('SELECT observations, refuted FROM dependency_evidence')).toEqual([{ observations: 1, refuted: 0 }]);
         await ingestWithCrossCapture(db, await record(reverse()));
