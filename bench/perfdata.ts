@@ -2,26 +2,51 @@
  * The perf.data side-by-side of `npm run bench` (alone: `npm run bench -- --perfdata-only`): for each
  * perf.data in ../shared/traces (none, abba/perf_rerun, the *-stacks captures), decompressed from its .xz
  * into a temp file first (and its kallsyms.txt.xz beside it), the time of `perf script -i <file> --kallsyms
- * <k> > /dev/null` against lockreplay's perf.data decoder alone in this process (`decodeOnly`: every
- * frame out, no replay: "reading perf.data") and against the whole `lockreplay replay <file> --workers 1`
- * CLI run (reading, replay, analysis, report). perf script and the decoder run in turns (perf script,
- * decoder, perf script, ...), `repeat` times each, so a change of load on the shared machine hits both
- * alike; the fastest run counts (the least disturbed), the median is given too. The decoder's first run
- * in a process (`coldWallSec`, one run in a fresh process: the JIT has compiled nothing yet, as in
- * a CLI run) is given apart and not counted among the `repeat` runs in this process: `decodeOnly` is the decoder's throughput, the CLI run is the
- * whole cold process. CPU seconds are given too, as they depend less on the load. Ratio = perf script
- * seconds / lockreplay seconds (> 1: lockreplay is faster).
+ * <k> > /dev/null` against lockreplay's perf.data decoder alone (`decodeOnly`: every frame out, no replay:
+ * "reading perf.data") and against the whole `lockreplay replay <file> --workers 1` CLI run (reading,
+ * replay, analysis, report).
+ *
+ * perf script and the decoder run in turns (perf script, decoder, perf script, ...), `repeat` times each,
+ * so a change of load on the shared machine hits both alike; the fastest run counts (the least disturbed),
+ * the median is given too. The decoder runs in a process of its own that never forks
+ * (perfdataDecodeOnly.ts --serve), after one uncounted warm-up run: its throughput once compiled. Its
+ * cold figure (`coldWallSec`) is one decode in a fresh process, timed without Node's start: nothing
+ * compiled yet, as in a CLI run. CPU seconds are given too, as they depend less on the load. Ratio =
+ * perf script seconds / lockreplay seconds (> 1: lockreplay is faster).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeOnly, type DecodeOnly } from './perfdataDecodeOnly.ts';
+import type { DecodeOnly } from './perfdataDecodeOnly.ts';
 import { best, type Timed, type TimeFn } from './tracedat.ts';
 
 const CAPTURES = ['none', 'abba/perf_rerun', 'abba-stacks/perf', 'wq_flush-stacks/perf', 'irq_inversion-stacks/perf'];
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** A `perfdataDecodeOnly.ts --serve` process: one decode of the file per run(), warm after the first. */
+class DecodeServer {
+  private readonly child: ChildProcess;
+  private readonly lines: AsyncIterator<string>;
+
+  constructor(root: string, data: string, ksyms: string) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'perfdataDecodeOnly.ts'), data, ksyms, '--serve'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.lines = createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]();
+  }
+
+  async run(): Promise<DecodeOnly> {
+    this.child.stdin!.write('run\n');
+    const r = await this.lines.next();
+    if (r.done) throw new Error('the decode process ended');
+    return JSON.parse(r.value) as DecodeOnly;
+  }
+
+  close(): void {
+    this.child.stdin!.end();
+  }
+}
 
 function fastest<T>(runs: T[], sec: (r: T) => number): T {
   return runs.reduce((a, b) => (sec(b) < sec(a) ? b : a));
@@ -56,11 +81,17 @@ export async function perfDataBench(root: string, timed: TimeFn, repeat: number)
       if (once.status !== 0) throw new Error(`cold decode failed on ${name}: ${once.stderr.split('\n').slice(0, 3).join(' ')}`);
       const cold = JSON.parse(once.stdout) as DecodeOnly;
       const psRuns: Timed[] = [], decRuns: DecodeOnly[] = [];
-      for (let k = 0; k < repeat; k++) {
-        const t = timed([`perf script -i '${data}' --kallsyms '${ksyms}' > /dev/null 2>&1`], true);
-        if (t.status !== 0) throw new Error(`perf script failed on ${name}`);
-        psRuns.push(t);
-        decRuns.push(await decodeOnly(data, ksyms));
+      const decoder = new DecodeServer(root, data, ksyms);
+      try {
+        await decoder.run(); // warm-up, not counted
+        for (let k = 0; k < repeat; k++) {
+          const t = timed([`perf script -i '${data}' --kallsyms '${ksyms}' > /dev/null 2>&1`], true);
+          if (t.status !== 0) throw new Error(`perf script failed on ${name}`);
+          psRuns.push(t);
+          decRuns.push(await decoder.run());
+        }
+      } finally {
+        decoder.close();
       }
       const ps = fastest(psRuns, (t) => t.sec), dec = fastest(decRuns, (d) => d.sec);
       const cli = best(repeat, () => timed([process.execPath, join(root, 'bin', 'lockreplay.js'), 'replay', data, '--kallsyms', ksyms, '--workers', '1', '--format', 'json', '-o', report]));

@@ -2,8 +2,12 @@
  * lockreplay's perf.data decoder alone (bench/perfdata.ts's `decodeOnly`): every frame handed out, no
  * replay. Run as a script (`node --import tsx bench/perfdataDecodeOnly.ts FILE KALLSYMS`) it decodes once
  * in this fresh process and prints the figures as JSON: the cold run, timed without Node's own start.
+ * With `--serve` it decodes again for each line read on stdin, a JSON line out for each: the warm runs,
+ * in a process that never forks. (Timed in the process that spawns `perf script`, the decoder ran ~2x
+ * slower after each spawn than without: libuv forks, and every page the parent then writes faults once.)
  */
 import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { openInput } from '../src/io/openInput.ts';
 import { detectFormat } from '../src/decode/detectFormat.ts';
@@ -37,6 +41,10 @@ export async function decodeOnly(path: string, kallsyms: string): Promise<Decode
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [file, kallsyms] = process.argv.slice(2);
-  process.stdout.write(JSON.stringify(await decodeOnly(file, kallsyms)) + '\n');
+  const [file, kallsyms, mode] = process.argv.slice(2);
+  if (mode === '--serve') {
+    for await (const _ of createInterface({ input: process.stdin })) process.stdout.write(JSON.stringify(await decodeOnly(file, kallsyms)) + '\n');
+  } else {
+    process.stdout.write(JSON.stringify(await decodeOnly(file, kallsyms)) + '\n');
+  }
 }
