@@ -38,13 +38,14 @@ function statsOf(files) {
 function cached() {
   try {
     const m = JSON.parse(readFileSync(manifestFile, 'utf8'));
-    if (m.node !== process.version) return undefined;
+    // bundles are named relative to the cache (a copied or hard-linked node_modules must not run another tree's)
+    if (m.node !== process.version || m.layout !== 2) return undefined;
     const stats = statsOf(m.inputs);
-    if (stats.join('\n') === m.stats?.join('\n')) return m.bundles;
+    if (stats.join('\n') === m.stats?.join('\n')) return urlsOf(m.bundles);
     // touched (a checkout, an editor's save) but maybe not changed: the contents decide
     if (hashOf(m.inputs) !== m.hash) return undefined;
     writeManifest({ ...m, stats });
-    return m.bundles;
+    return urlsOf(m.bundles);
   } catch {
     return undefined;
   }
@@ -68,10 +69,15 @@ async function build() {
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, out.contents);
     renameSync(tmp, file);
-    bundles[name] = pathToFileURL(file).href;
+    bundles[name] = relative(cacheDir, file);
   }
-  writeManifest({ node: process.version, hash: hashOf(inputs), stats: statsOf(inputs), inputs, bundles });
-  return bundles;
+  writeManifest({ node: process.version, layout: 2, hash: hashOf(inputs), stats: statsOf(inputs), inputs, bundles });
+  return urlsOf(bundles);
+}
+
+/** Bundle file names (relative to the cache) -> URLs to import. */
+function urlsOf(names) {
+  return Object.fromEntries(Object.entries(names).map(([k, f]) => [k, pathToFileURL(join(cacheDir, f)).href]));
 }
 
 function writeManifest(m) {

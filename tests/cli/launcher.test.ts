@@ -2,7 +2,8 @@
  * bin/lockreplay.js, the launcher: it runs cached esbuild bundles of the sources and rebuilds them when a
  * source changed. Checked on a throwaway project tree (the launcher, a two-line CLI, empty worker entries, and
  * a node_modules holding only esbuild), so the repository's own cache is never touched: a changed source is
- * rebuilt, an unchanged start hashes nothing, a touched-but-identical source keeps its bundle.
+ * rebuilt, an unchanged start hashes nothing, a touched-but-identical source keeps its bundle, and a copy of
+ * the tree (node_modules and its cache included) runs its own bundles.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -59,5 +60,18 @@ describe('bin/lockreplay.js bundle cache', () => {
     expect(statSync(cliBundle).mtimeMs).toBe(before);
     const m = JSON.parse(readFileSync(manifest, 'utf8')) as { inputs: string[]; stats: string[] };
     expect(m.stats[m.inputs.indexOf('src/cli/main.ts')]).toBe(`${statSync(src).size}:${statSync(src).mtimeMs}`);
+  });
+
+  it('a copy of the tree with its node_modules/.cache runs its own bundles, not the original tree\'s', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'lockreplay-launcher-copy-'));
+    try {
+      cpSync(dir, copy, { recursive: true, verbatimSymlinks: true });
+      writeFileSync(join(dir, 'src', 'cli', 'main.ts'), `const said: string = 'original changed';\nconsole.log(said);\n`);
+      expect(execFileSync(process.execPath, [join(copy, 'bin', 'lockreplay.js')], { encoding: 'utf8' }).trim()).toBe('second');
+      expect(run()).toBe('original changed');
+      expect(execFileSync(process.execPath, [join(copy, 'bin', 'lockreplay.js')], { encoding: 'utf8' }).trim()).toBe('second');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
