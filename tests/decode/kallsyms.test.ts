@@ -74,6 +74,17 @@ describe('Kallsyms', () => {
     // none of the malformed lines is a symbol: an address after them belongs to the one before
     expect(t.lookup(0xffffffff, 0x81000550)).toBe('next32');
   });
+
+  it('of aliases (several symbols at one address) names the first listed as the kernel does, or the last', () => {
+    // the order /proc/kallsyms of the abba-stacks boot lists them in (trace-cmd dump --kallsyms)
+    const text = Buffer.from('ffffffff8137fe10 t __schedule\nffffffff8137fe10 T __sched_text_start\nffffffff81380350 T schedule\n', 'latin1');
+    const pc = split(0xffffffff813800a4n);
+    // trace-cmd report and the kernel's ftrace text print "__schedule" for this return address
+    expect(new Kallsyms(text, 'first').frameText(...pc)).toBe('__schedule+0x294/0x540');
+    expect(new Kallsyms(text, 'first').lookup(...pc)).toBe('__schedule');
+    // perf script printed "__sched_text_start" (tests/decode/perfData.test.ts)
+    expect(new Kallsyms(text, 'last').frameText(...pc)).toBe('__sched_text_start+0x294/0x540');
+  });
 });
 
 describe('readKallsymsFile', () => {

@@ -18,6 +18,15 @@ const HEX_DIGIT = Int8Array.from({ length: 256 }, (_, c) =>
 /** Bytes that end a symbol's type or name: space, tab, CR, LF. */
 const FIELD_END = Uint8Array.from({ length: 256 }, (_, c) => (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a ? 1 : 0));
 
+/**
+ * Of several symbols at one address (aliases: `__schedule` and `__sched_text_start`), the one that names it.
+ * 'first': the first listed, as the kernel's %pS/%ps do (kernel/kallsyms.c get_symbol_pos(): "Search for
+ * the first aliased symbol") and trace-cmd report prints. 'last': the last listed, which is what perf script
+ * printed on the captures here (the global `__sched_text_start` after the local `__schedule`; perf's own rule
+ * is choose_best_symbol() in tools/perf/util/symbol.c).
+ */
+export type AliasChoice = 'first' | 'last';
+
 export class Kallsyms {
   private hi!: Uint32Array;
   private lo!: Uint32Array;
@@ -27,7 +36,10 @@ export class Kallsyms {
   private parsed = false;
 
   /** Parsed on the first lookup: most captures have no function pointer to name. */
-  constructor(private readonly text: Buffer = Buffer.alloc(0)) {}
+  constructor(
+    private readonly text: Buffer = Buffer.alloc(0),
+    private readonly aliases: AliasChoice = 'last',
+  ) {}
 
   private parse(): void {
     this.parsed = true;
@@ -141,18 +153,23 @@ export class Kallsyms {
     return s;
   }
 
-  /** Index of the last symbol at or below (hi, lo), or -1. */
+  /**
+   * Index of the symbol holding (hi, lo): the highest address at or below it, of several there the one
+   * `aliases` says; -1 below every symbol.
+   */
   private find(hi: number, lo: number): number {
     if (!this.parsed) this.parse();
-    let a = 0, b = this.hi.length - 1, found = -1;
+    const H = this.hi, L = this.lo;
+    let a = 0, b = H.length - 1, found = -1;
     while (a <= b) {
       const m = (a + b) >> 1;
-      const h = this.hi[m], l = this.lo[m];
+      const h = H[m], l = L[m];
       if (h < hi || (h === hi && l <= lo)) {
         found = m;
         a = m + 1;
       } else b = m - 1;
     }
+    if (this.aliases === 'first') while (found > 0 && H[found - 1] === H[found] && L[found - 1] === L[found]) found--;
     return found;
   }
 }

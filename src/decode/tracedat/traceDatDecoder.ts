@@ -33,10 +33,13 @@ export function describeInstances(instances: BufferInstance[]): string {
   return `instances: ${instances.map((b) => `${JSON.stringify(b.name)} (${b.cpus.length} cpus)`).join(', ')}`;
 }
 
-/** The file's own kallsyms, or --kallsyms when the file names no symbol (none stored, or zeroed). */
+/**
+ * The file's own kallsyms, or --kallsyms when the file names no symbol (none stored, or zeroed). Aliases
+ * resolve as the kernel and trace-cmd report print them (the first listed).
+ */
 function ownOrGiven(own: Buffer | undefined, given: Buffer | undefined): Kallsyms {
-  const k = new Kallsyms(own);
-  return given && k.empty ? new Kallsyms(given) : k;
+  const k = new Kallsyms(own, 'first');
+  return given && k.empty ? new Kallsyms(given, 'first') : k;
 }
 
 /** What the input summary says about a trace.dat (DecodeContext.summary). */
