@@ -94,6 +94,8 @@ export interface TracingSections {
   page: PageHeaderLayout;
   formats: EventFormat[];
   kallsyms: Buffer;
+  /** Offset of the kallsyms section's u32 size word (scripts/cut-tracedat.ts rewrites the section there). */
+  kallsymsAt: number;
   cmdlines?: Buffer;
 }
 
@@ -102,10 +104,11 @@ export function readTracingSections(file: RandomAccess, c: Cursor, withCmdlines:
   const formats: EventFormat[] = [];
   readFtraceFormats(c, formats);
   readEventFormats(c, formats);
+  const kallsymsAt = c.at;
   const kallsyms = c.bytes(c.u32('kallsyms size'), 'kallsyms');
   c.bytes(c.u32('printk size'), 'printk formats');
   const cmdlines = withCmdlines ? c.bytes(c.u64('cmdlines size'), 'cmdlines') : undefined;
-  return { page, formats, kallsyms, cmdlines };
+  return { page, formats, kallsyms, kallsymsAt, cmdlines };
 }
 
 function readHeaders(file: RandomAccess, c: Cursor): PageHeaderLayout {
