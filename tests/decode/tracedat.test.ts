@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { DECODERS } from '../../src/decode/registry.ts';
 import { decodeTraceDat, decodeTraceDatWith, irqBitsOfCommonFlags } from '../../src/decode/tracedat/decodeTraceDat.ts';
 import { openInput } from '../../src/io/openInput.ts';
@@ -25,8 +26,8 @@ import { renderJson } from '../../src/report/json.ts';
 import { renderText } from '../../src/report/text.ts';
 import { RandomAccess } from '../../src/decode/tracedat/randomAccess.ts';
 import { readTraceDatMeta } from '../../src/decode/tracedat/traceDatMeta.ts';
-import { cli } from '../helpers/cli.ts';
-import { decodeAll, REPORT, ROOT, SHARED, V6, V7, type Ev } from './tracedatHelpers.ts';
+import { cli, CLI } from '../helpers/cli.ts';
+import { decodeAll, firstLengthWordEvent, REPORT, ROOT, SHARED, STACKS_CUT, V6, V7, type Ev } from './tracedatHelpers.ts';
 
 const KIND_OF_REPORT: Record<string, string> = {
   lock_acquire: 'acquire', lock_release: 'release', lock_contended: 'contended', lock_acquired: 'acquired',
@@ -226,6 +227,24 @@ describe('trace.dat damage', () => {
       expect((err as InputError).message).toMatch(/abba-cut\.v7\.dat: trace\.dat decode worker failed \(.+\)$/);
     }
   }, 60_000);
+  it('an event length of 2^31 or more → InputError at that event, not an endless loop', () => {
+    // The u32 length of a type_len 0 event, rounded up as a 32-bit `& ~3`, turned negative: 0x80000001 stepped
+    // backwards for ever, 0xc000007c out of the page (RangeError); both found by npm run fuzz. Run by the CLI
+    // with a time limit, so that the loop, should it come back, fails this test instead of hanging it.
+    const file = RandomAccess.reopen(STACKS_CUT, STACKS_CUT);
+    const lr = readTraceDatMeta(file).instances.find((b) => b.name === 'lr')!;
+    file.close();
+    const at = firstLengthWordEvent(readFileSync(STACKS_CUT), lr.cpus[0].offset);
+    for (const length of [0x80000001, 0xc000007c]) {
+      const b = Buffer.from(readFileSync(STACKS_CUT));
+      b.writeUInt32LE(length, at + 4);
+      const p = join(dir, `length-${length}.dat`);
+      writeFileSync(p, b);
+      const r = spawnSync(process.execPath, [CLI, 'replay', p], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+      expect(r.status, `${r.signal ?? ''} ${r.stderr}`).toBe(2);
+      expect(r.stderr).toBe(`lockreplay: ${p}: byte ${at}: corrupt trace.dat: event length ${length} runs past the page data (CPU 0)\n`);
+    }
+  }, 70_000);
   it('cleans up', () => rmSync(dir, { recursive: true, force: true }));
 });
 

@@ -8,11 +8,16 @@ import { decodeTraceDatWith } from '../../src/decode/tracedat/decodeTraceDat.ts'
 import { EVENT_KIND_NAMES } from '../../src/model/eventKind.ts';
 
 import { ROOT, SHARED_TRACES } from '../helpers/cli.ts';
+export { firstLengthWordEvent } from '../helpers/ringBufferPage.ts';
 
 export { ROOT };
 export const V6 = join(ROOT, 'traces/abba-cut.v6.dat');
 export const V7 = join(ROOT, 'traces/abba-cut.v7.dat');
 export const REPORT = join(ROOT, 'traces/abba-cut.report.txt');
+/** 12 pages with kernel_stack records (traces/README.md "With kernel stacks"), and trace-cmd report -l of it. */
+export const STACKS_CUT = join(ROOT, 'traces/abba-stacks-cut.v6.dat');
+export const STACKS_REPORT = join(ROOT, 'traces/abba-stacks-cut.report.txt');
+
 export const SHARED = SHARED_TRACES;
 
 export interface Ev { kind: string; ts: number; cpu: number; pid: number; irq: number; flags: number; name: string; addr: string; comm: string; aux: string | number; pos: number }

@@ -10,13 +10,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { IrqBits, LostFlags } from '../../src/model/eventKind.ts';
 import { runReplay, DEFAULT_RUN_OPTIONS } from '../../src/pipeline/runReplay.ts';
-import { decodeAll, ROOT, type Ev } from './tracedatHelpers.ts';
-
-const CUT = join(ROOT, 'traces/abba-stacks-cut.v6.dat');
-const REPORT = join(ROOT, 'traces/abba-stacks-cut.report.txt');
+import { decodeAll, STACKS_CUT as CUT, STACKS_REPORT as REPORT, type Ev } from './tracedatHelpers.ts';
 
 /** trace-cmd's event names → lockreplay's kinds (events lockreplay does not use, e.g. contention_begin, are skipped). */
 const KIND_OF_REPORT: Record<string, string> = {

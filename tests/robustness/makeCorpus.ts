@@ -1,5 +1,5 @@
 /**
- * Regenerates tests/robustness/corpus/ from the real abba capture:
+ * Regenerates tests/robustness/corpus/ from the real abba capture (and the repo's traces/):
  *   node --import tsx tests/robustness/makeCorpus.ts
  * Deterministic (no randomness); every file stays under 100 KB. How each file
  * is made is recorded in manifest.json next to its expected outcome, which is
@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { firstLengthWordEvent } from '../helpers/ringBufferPage.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, 'corpus');
@@ -83,6 +84,16 @@ put('garbage-lines.txt', text([...lines.slice(0, headerLines), ...body.slice(0, 
   put('perf-corrupt-attrs.data.xz', sh('xz -c -6', badAttrs), 'traces/perf-no-tracepoints.data.xz with its attrs section offset set to its own length');
   put('perf-file-truncated.data.xz', sh('xz -c -6', file.subarray(0, 50_000)), 'traces/perf-no-tracepoints.data.xz (file mode) cut to 50,000 bytes');
   put('perf-no-tracepoints.data.xz', sh('xz -c -6', file), 'traces/perf-no-tracepoints.data.xz recompressed (cpu-clock samples only)');
+}
+
+// trace.dat: from the repo's kernel-stack cut (traces/abba-stacks-cut.v6.dat, see traces/README.md)
+{
+  const dat = readFileSync(resolve(here, '..', '..', 'traces', 'abba-stacks-cut.v6.dat'));
+  const cpu0 = 32768; // the lr instance's CPU 0 pages (trace-cmd dump --flyrecord)
+  const at = firstLengthWordEvent(dat, cpu0);
+  const bad = Buffer.from(dat);
+  bad.writeUInt32LE(0x80000001, at + 4);
+  put('tracedat-event-length.dat', bad, `traces/abba-stacks-cut.v6.dat with the length word of CPU 0's first type_len 0 event (byte ${at}) set to 0x80000001 (the reader stepped backwards for ever; npm run fuzz)`);
 }
 
 const manifestPath = join(out, 'manifest.json');

@@ -194,8 +194,12 @@ export class CpuRingBuffer {
       if (typeLen === 0) {
         if (p + 8 > this.dataEnd) this.corrupt(p, 'event header runs past the page data');
         const a = v.getUint32(p + 4, L);
+        // The length (array[0], which counts itself; ring_buffer.c rb_event_data_length()) must fit the page
+        // before it is rounded up: as a 32-bit `& ~3`, a length of 2^31 or more turned negative and stepped
+        // backwards, for ever or out of the page (found by npm run fuzz).
+        if (a < 4 || a > this.dataEnd - p - 4) this.corrupt(p, `event length ${a} runs past the page data`);
         const len = (a - 4 + 3) & ~3;
-        if (a < 4 || p + 8 + len > this.dataEnd) this.corrupt(p, `event length ${a} runs past the page data`);
+        if (p + 8 + len > this.dataEnd) this.corrupt(p, `event length ${a} runs past the page data`);
         this.ts += delta;
         this.rec = p + 8;
         this.recLen = a - 4;
