@@ -17,6 +17,7 @@ import { buildResult } from '../../src/report/result.ts';
 import { renderText } from '../../src/report/text.ts';
 import { renderJson } from '../../src/report/json.ts';
 import { mutate, type Mutation } from './traceGen.ts';
+import { EventKind } from '../../src/model/eventKind.ts';
 
 /** mulberry32: a small deterministic PRNG. */
 export function rng(seed: number): () => number {
@@ -78,11 +79,17 @@ export function buildCase(seeds: Buffer[], n: number, salt: number): CaseResult 
   return { input: mutations.length ? mutate(seed, mutations) : seed, mutations, seedIndex, r };
 }
 
+/** What a case's decoding reached, counted as it goes (so also when it ends in an InputError). */
+export interface CaseReach {
+  /** Call stacks (Stack rows) decoded. */
+  stacks: number;
+}
+
 /**
  * Runs one case against `format`'s decoder. Resolves when done; rejects with
  * whatever the code under test threw (the caller tells InputError from a crash).
  */
-export async function runCase(format: TraceFormat, c: CaseResult & { r: () => number }, replay: boolean, render: boolean): Promise<void> {
+export async function runCase(format: TraceFormat, c: CaseResult & { r: () => number }, replay: boolean, render: boolean, reach: CaseReach = { stacks: 0 }): Promise<void> {
   const { input, r } = c;
   detectFormat(input.subarray(0, 64 * 1024)); // the sniffer sees every mutated input too
   const decode = DECODERS[format];
@@ -99,6 +106,8 @@ export async function runCase(format: TraceFormat, c: CaseResult & { r: () => nu
   const warnings = new Warnings();
   const stats = emptyStats();
   for await (const d of decode(ctx)) {
+    const kind = d.batch.kind;
+    for (let i = 0; i < d.batch.length; i++) if (kind[i] === EventKind.Stack) reach.stacks++;
     remap.apply(d.batch);
     warnings.merge(d.warnings);
     addStats(stats, d.stats);

@@ -5,15 +5,23 @@
  *   npm run fuzz -- --heavy    (the bounded-resource scenarios at full size instead)
  *   npm run fuzz -- [--cases N] [--heavy-cases N] [--workers W] [--budget-ms B] [--format F] [--salt S]
  *
- * --cases (default 1,000,000) applies to line-based formats; whole-document
- * formats (trace.dat, perf JSON) run --heavy-cases (default 20,000).
+ * --cases (default 1,000,000) applies to line-based formats and to the small
+ * seeds (under 128 KB) of whole-document formats; their large seeds (512 KB
+ * capture heads of trace.dat, perf JSON, graphs: each case copies and parses a
+ * whole one) run --heavy-cases (default 20,000) as a separate group, reported as
+ * `FORMAT (large seeds)`. --heavy-cases 0 skips the large seeds, e.g.
+ * `--format trace-dat --heavy-cases 0` fuzzes only the repo's small trace.dat
+ * files (traces/*.dat: the abba cuts, one with kernel_stack records).
  *
  * Seeds per format: line-aligned windows of the real captures under
  * ../shared/traces (those whose content detectFormat() assigns to the format),
  * plus, for ftrace text, random traces printed in the kernel's exact layout,
- * and for perf.data, small files written in perf's layout from generated lock
- * events (tests/fuzz/perfDataGen.ts: file and pipe mode, callchains, lost
- * records) with the repo's real pipe-mode recording.
+ * for trace.dat the repo's traces/*.dat, and for perf.data, small files
+ * written in perf's layout from generated lock events (tests/fuzz/perfDataGen.ts:
+ * file and pipe mode, callchains, lost records) with the repo's real pipe-mode
+ * recording. Each format's report also counts the cases whose decoding reached
+ * a call stack (Stack rows: kernel_stack records, `<stack trace>` blocks,
+ * callchains).
  * Each case mutates a seed (bit flips, truncation, garbage, NULs, invalid
  * UTF-8, long lines, shuffled lines, CRLF), runs detectFormat and the decoder
  * on it (random chunking, frame size and line limit), and every 8th case the
@@ -26,7 +34,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism, tmpdir } from 'node:os';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,9 +65,11 @@ const BUDGET_MS = arg('--budget-ms', 5000);
 const SALT = arg('--salt', 0x5eed);
 const ONLY = argStr('--format');
 const SEED_BYTES = 512 * 1024;
-/** Whole-document formats (a case copies and parses a 512 KB seed): fewer cases by default, see --heavy-cases. */
+/** Whole-document formats (a case copies and parses a whole seed): large seeds get fewer cases, see --heavy-cases. */
 const WHOLE_DOCUMENT = new Set<TraceFormat>(['trace-dat', 'perf-json', 'graph']);
 const HEAVY_CASES = arg('--heavy-cases', 20_000);
+/** A whole-document seed below this size costs about what a line-based case does: it runs --cases. */
+const SMALL_SEED_BYTES = 128 * 1024;
 
 /** Line-aligned windows of 256 B .. 8 KB of a text, plus its head (headers). */
 function windows(text: Buffer, max: number): Buffer[] {
@@ -109,6 +119,12 @@ function generatedFtraceSeeds(): Buffer[] {
   return [...a, ...b];
 }
 
+/** The repo's own small trace.dat files (traces/*.dat): whole files, small enough to run at --cases. */
+function repoTraceDats(): Buffer[] {
+  const dir = join(root, 'traces');
+  return readdirSync(dir).filter((f) => f.endsWith('.dat')).sort().map((f) => readFileSync(join(dir, f)));
+}
+
 interface FormatReport {
   format: string;
   cases: number;
@@ -117,12 +133,15 @@ interface FormatReport {
   slow: number;
   seconds: number;
   seeds: number;
+  /** Cases whose decoding gave at least one call stack. */
+  stackCases: number;
 }
 
-async function fuzzFormat(format: TraceFormat, seeds: Buffer[], CASES: number): Promise<FormatReport> {
+async function fuzzFormat(format: TraceFormat, label: string, seeds: Buffer[], CASES: number): Promise<FormatReport> {
   const t0 = Date.now();
   const crashDir = join(tmpdir(), 'lockreplay-fuzz');
-  let crashes = 0, hangs = 0, slow = 0, done = 0;
+  const fileTag = label.replace(/[^A-Za-z0-9-]+/g, '-').replace(/-$/, '');
+  let crashes = 0, hangs = 0, slow = 0, done = 0, stackCases = 0;
   const per = Math.ceil(CASES / WORKERS);
   const ranges: [number, number][] = [];
   for (let w = 0; w < WORKERS; w++) ranges.push([w * per, Math.min(CASES, (w + 1) * per)]);
@@ -131,7 +150,7 @@ async function fuzzFormat(format: TraceFormat, seeds: Buffer[], CASES: number): 
 
   async function runRange(from: number, to: number): Promise<void> {
     while (from < to) {
-      const progress = new SharedArrayBuffer(8 * 6);
+      const progress = new SharedArrayBuffer(8 * 7);
       const p = new Float64Array(progress);
       live.push(p);
       p[0] = from;
@@ -139,10 +158,13 @@ async function fuzzFormat(format: TraceFormat, seeds: Buffer[], CASES: number): 
       const job: WorkerJob = { format, seeds, from, to, salt: SALT, budgetMs: BUDGET_MS, progress };
       const w = new Worker(new URL('./worker.mjs', import.meta.url), { workerData: job });
       const outcome = await new Promise<{ hungAt?: number }>((res) => {
+        // Set before terminate(): its 'exit' event comes before the promise it returns resolves, and must
+        // not read as a worker that finished its range (hangs were dropped that way).
+        let hungAt: number | undefined;
         const timer = setInterval(() => {
           if (Date.now() - p[1] > BUDGET_MS * 2) {
             clearInterval(timer);
-            const hungAt = p[0];
+            hungAt = p[0];
             void w.terminate().then(() => res({ hungAt }));
           }
         }, 250);
@@ -150,16 +172,16 @@ async function fuzzFormat(format: TraceFormat, seeds: Buffer[], CASES: number): 
           if (m.type === 'crash') {
             crashes++;
             mkdirSync(crashDir, { recursive: true });
-            const file = join(crashDir, `${format}-case${m.case}.bin`);
+            const file = join(crashDir, `${fileTag}-case${m.case}.bin`);
             writeFileSync(file, m.input!);
             const key = (m.error ?? '').split('\n').slice(0, 2).join(' ');
             if (!shownCrashes.has(key) && shownCrashes.size < 10) {
               shownCrashes.add(key);
-              console.error(`CRASH ${format} case ${m.case} (seed ${m.seedIndex}, ${JSON.stringify(m.mutations)}) -> ${file}\n${m.error}`);
+              console.error(`CRASH ${label} case ${m.case} (seed ${m.seedIndex}, ${JSON.stringify(m.mutations)}) -> ${file}\n${m.error}`);
             }
           } else if (m.type === 'slow') {
             slow++;
-            console.error(`SLOW ${format} case ${m.case}: ${Math.round(m.ms!)} ms (budget ${BUDGET_MS} ms)`);
+            console.error(`SLOW ${label} case ${m.case}: ${Math.round(m.ms!)} ms (budget ${BUDGET_MS} ms)`);
           }
         });
         w.on('error', (e) => {
@@ -170,19 +192,20 @@ async function fuzzFormat(format: TraceFormat, seeds: Buffer[], CASES: number): 
             process.exit(3);
           }
           crashes++;
-          console.error(`CRASH ${format} worker died near case ${p[0]}: ${(e as Error).stack}`);
+          console.error(`CRASH ${label} worker died near case ${p[0]}: ${(e as Error).stack}`);
           res({ hungAt: p[0] });
         });
         w.on('exit', () => {
           clearInterval(timer);
-          res({});
+          res({ hungAt });
         });
       });
       done += p[2];
+      stackCases += p[6];
       live.splice(live.indexOf(p), 1);
       if (outcome.hungAt !== undefined && p[0] + 1 < to + 1 && p[2] < to - from) {
         hangs++;
-        console.error(`HANG ${format} case ${outcome.hungAt} (over ${BUDGET_MS * 2} ms); reproduce: buildCase(seeds, ${outcome.hungAt}, ${SALT})`);
+        console.error(`HANG ${label} case ${outcome.hungAt} (over ${BUDGET_MS * 2} ms); reproduce: buildCase(seeds, ${outcome.hungAt}, ${SALT})`);
         done++;
         from = outcome.hungAt + 1;
       } else {
@@ -192,11 +215,11 @@ async function fuzzFormat(format: TraceFormat, seeds: Buffer[], CASES: number): 
   }
   const ticker = setInterval(() => {
     const n = done + live.reduce((a, p) => a + p[2], 0);
-    console.log(`  ${format}: ${n} cases, ${crashes} crashes, ${hangs} hangs, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(`  ${label}: ${n} cases, ${crashes} crashes, ${hangs} hangs, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }, 30_000);
   await Promise.all(ranges.map(([a, b]) => runRange(a, b)));
   clearInterval(ticker);
-  return { format, cases: done, crashes, hangs, slow, seconds: (Date.now() - t0) / 1000, seeds: seeds.length };
+  return { format: label, cases: done, crashes, hangs, slow, seconds: (Date.now() - t0) / 1000, seeds: seeds.length, stackCases };
 }
 
 /** --heavy: the bounded-resource scenarios of tests/robustness at full size; each must end with its limit warning. */
@@ -238,7 +261,7 @@ async function main(): Promise<void> {
   const formats = (Object.keys(DECODERS) as TraceFormat[]).filter((f) => !ONLY || f === ONLY);
   const fromCaptures = captureSeeds();
   const gen = generatedFtraceSeeds();
-  console.log(`fuzz: ${CASES} cases per line-based decoder (${Math.min(CASES, HEAVY_CASES)} per whole-document one), ${WORKERS} workers, budget ${BUDGET_MS} ms/case, decoders: ${formats.join(', ')}`);
+  console.log(`fuzz: ${CASES} cases per line-based decoder and small whole-document seeds (${Math.min(CASES, HEAVY_CASES)} on large whole-document seeds), ${WORKERS} workers, budget ${BUDGET_MS} ms/case, decoders: ${formats.join(', ')}`);
   const reports: FormatReport[] = [];
   for (const format of formats) {
     let seeds = fromCaptures.get(format) ?? [];
@@ -247,16 +270,23 @@ async function main(): Promise<void> {
       const real = spawnSync('xz', ['-dc', join(root, 'traces', 'perf-pipe-workqueue.data.xz')], { maxBuffer: 8 << 20 }).stdout as Buffer;
       seeds = [...perfDataSeeds(300, 42), ...(real?.length ? [real.subarray(0, 64 * 1024)] : [])];
     }
+    if (format === 'trace-dat') seeds = [...seeds, ...repoTraceDats()];
     if (seeds.length === 0) {
       // no capture of this format here: fuzz it with every text seed we have
       seeds = [...gen, ...[...fromCaptures.values()].flat()];
     }
-    const r = await fuzzFormat(format, seeds, WHOLE_DOCUMENT.has(format) ? Math.min(CASES, HEAVY_CASES) : CASES);
-    reports.push(r);
-    console.log(`fuzz ${r.format}: ${r.cases} cases (${r.seeds} seeds), ${r.crashes} crashes, ${r.hangs} hangs, ${r.slow} slow, ${r.seconds.toFixed(1)} s`);
+    const groups: [string, Buffer[], number][] = WHOLE_DOCUMENT.has(format)
+      ? [[format, seeds.filter((b) => b.length < SMALL_SEED_BYTES), CASES], [`${format} (large seeds)`, seeds.filter((b) => b.length >= SMALL_SEED_BYTES), Math.min(CASES, HEAVY_CASES)]]
+      : [[format, seeds, CASES]];
+    for (const [label, group, cases] of groups) {
+      if (group.length === 0 || cases === 0) continue;
+      const r = await fuzzFormat(format, label, group, cases);
+      reports.push(r);
+      console.log(`fuzz ${r.format}: ${r.cases} cases (${r.seeds} seeds), ${r.crashes} crashes, ${r.hangs} hangs, ${r.slow} slow, ${r.seconds.toFixed(1)} s; ${r.stackCases} cases decoded a call stack`);
+    }
   }
   const total = reports.reduce((a, r) => ({ cases: a.cases + r.cases, crashes: a.crashes + r.crashes, hangs: a.hangs + r.hangs }), { cases: 0, crashes: 0, hangs: 0 });
-  console.log(`fuzz summary: ${reports.length} decoders, ${total.cases} cases, ${total.crashes} crashes, ${total.hangs} hangs`);
+  console.log(`fuzz summary: ${reports.length} runs, ${total.cases} cases, ${total.crashes} crashes, ${total.hangs} hangs`);
   process.exitCode = total.crashes || total.hangs ? 1 : 0;
 }
 

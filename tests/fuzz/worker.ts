@@ -15,7 +15,7 @@ export interface WorkerJob {
   to: number;
   salt: number;
   budgetMs: number;
-  /** Float64Array over a SharedArrayBuffer: [current case, its start time (ms), cases done, crashes, slow cases, loaded] */
+  /** Float64Array over a SharedArrayBuffer: [current case, its start time (ms), cases done, crashes, slow cases, loaded, cases that decoded a call stack] */
   progress: SharedArrayBuffer;
 }
 
@@ -29,8 +29,9 @@ for (let n = job.from; n < job.to; n++) {
   p[1] = Date.now();
   const c = buildCase(seeds, n, job.salt);
   const t0 = performance.now();
+  const reach = { stacks: 0 };
   try {
-    await runCase(job.format, c, n % 8 === 0, n % 64 === 0);
+    await runCase(job.format, c, n % 8 === 0, n % 64 === 0, reach);
   } catch (e) {
     if (!(e instanceof InputError)) {
       p[3]++;
@@ -44,6 +45,7 @@ for (let n = job.from; n < job.to; n++) {
     p[4]++;
     parentPort!.postMessage({ type: 'slow', format: job.format, case: n, ms: performance.now() - t0 });
   }
+  if (reach.stacks > 0) p[6]++;
   p[2]++;
 }
 parentPort!.postMessage({ type: 'done' });

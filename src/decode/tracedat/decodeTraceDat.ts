@@ -1,6 +1,6 @@
 /**
  * Registry entry for trace-cmd's binary trace.dat (versions 6 and 7): opens
- * the file for random access and hands out the frames of TraceDatDecoder,
+ * the file for random access (a small stream in memory) and hands out the frames of TraceDatDecoder,
  * decoded here (--workers 1, or a small file) or on a worker thread that runs
  * alongside the replay (parallelTraceDat.ts). Both give the same frames.
  */
@@ -34,11 +34,13 @@ export function decodeTraceDat(ctx: DecodeContext): AsyncGenerator<DecodedFrame>
 }
 
 export async function* decodeTraceDatWith(ctx: DecodeContext, paths: TraceDatPaths): AsyncGenerator<DecodedFrame> {
-  const file = await RandomAccess.open(ctx.input);
+  // A stream (compressed file, stdin) too small for the worker is read into memory, not copied to a temp file.
+  const file = await RandomAccess.open(ctx.input, 'trace.dat', WORKER_MIN_BYTES);
   try {
     ctx.summary.positions = 'byte';
     ctx.summary.bytes = file.size;
-    if (ctx.workers > 1 && file.size >= (paths.workerMinBytes ?? WORKER_MIN_BYTES)) {
+    // the worker opens the file by path: one kept in memory has none
+    if (ctx.workers > 1 && file.size >= (paths.workerMinBytes ?? WORKER_MIN_BYTES) && file.path !== '') {
       yield* decodeTraceDatOnWorker(ctx, file, paths.workerFile);
       return;
     }
