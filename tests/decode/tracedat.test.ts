@@ -245,6 +245,22 @@ describe('trace.dat damage', () => {
       expect(r.stderr).toBe(`lockreplay: ${p}: byte ${at}: corrupt trace.dat: event length ${length} runs past the page data (CPU 0)\n`);
     }
   }, 70_000);
+  it('a buffer option pointing past the end of the file → InputError at the option', async () => {
+    // npm run fuzz: the CPU table's label was read with a negative length (RangeError from Buffer.allocUnsafe)
+    const cut = readFileSync(STACKS_CUT);
+    const opt = cut.indexOf(Buffer.from([3, 0, 11, 0, 0, 0])) + 6; // OPT_BUFFER (3), 11 bytes: u64 offset, "lr\0"
+    expect(cut.toString('latin1', opt + 8, opt + 11)).toBe('lr\0');
+    for (const offset of [cut.length + 15, 2 ** 41]) {
+      const b = Buffer.from(cut);
+      b.writeBigUInt64LE(BigInt(offset), opt);
+      const p = join(dir, `buffer-${offset}.dat`);
+      writeFileSync(p, b);
+      const err = (await decodeAll(p).then(() => undefined, (e: unknown) => e)) as InputError;
+      expect(err).toBeInstanceOf(InputError);
+      expect(err.position).toEqual({ byte: opt });
+      expect(err.detail).toBe(`corrupt trace.dat: buffer "lr" says its CPU table is at byte ${offset}, the file has ${cut.length}`);
+    }
+  });
   it('cleans up', () => rmSync(dir, { recursive: true, force: true }));
 });
 

@@ -94,6 +94,10 @@ put('garbage-lines.txt', text([...lines.slice(0, headerLines), ...body.slice(0, 
   const bad = Buffer.from(dat);
   bad.writeUInt32LE(0x80000001, at + 4);
   put('tracedat-event-length.dat', bad, `traces/abba-stacks-cut.v6.dat with the length word of CPU 0's first type_len 0 event (byte ${at}) set to 0x80000001 (the reader stepped backwards for ever; npm run fuzz)`);
+  const opt = dat.indexOf(Buffer.from([3, 0, 11, 0, 0, 0])) + 6; // the first BUFFER option (id 3, 11 bytes): u64 offset, "lr\0"
+  const past = Buffer.from(dat);
+  past.writeBigUInt64LE(BigInt(dat.length + 15), opt);
+  put('tracedat-buffer-offset.dat', past, `traces/abba-stacks-cut.v6.dat with its "lr" buffer option (byte ${opt}) pointing 15 bytes past the end of the file (a negative read length, RangeError; npm run fuzz)`);
 }
 
 const manifestPath = join(out, 'manifest.json');

@@ -94,6 +94,7 @@ export class RandomAccess {
 
   /** Reads exactly len bytes at pos into dst[at..]; a short read is a truncated file. */
   readInto(dst: Uint8Array, at: number, len: number, pos: number, what: string): void {
+    if (len < 0) throw new InputError(this.name, { byte: Math.min(Math.max(pos, 0), this.size) }, `corrupt ${this.label}: ${what} of ${len} bytes`);
     if (pos < 0 || pos + len > this.size) {
       throw new InputError(this.name, { byte: Math.min(Math.max(pos, 0), this.size) }, `truncated ${this.label}: ${what} needs ${len} bytes at byte ${pos}, file has ${this.size}`);
     }
@@ -111,7 +112,7 @@ export class RandomAccess {
 
   read(len: number, pos: number, what: string): Buffer {
     // a corrupt size must be an InputError, not an allocation failure
-    if (pos < 0 || pos + len > this.size) this.readInto(Buffer.alloc(0), 0, len, pos, what);
+    if (len < 0 || pos < 0 || pos + len > this.size) this.readInto(Buffer.alloc(0), 0, len, pos, what);
     const b = Buffer.allocUnsafe(len);
     this.readInto(b, 0, len, pos, what);
     return b;

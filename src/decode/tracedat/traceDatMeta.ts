@@ -149,7 +149,7 @@ function readV6(file: RandomAccess, c: Cursor, little: boolean, longSize: number
   if (ncpu > 65535) throw new InputError(file.name, { byte: c.at - 4 }, `corrupt trace.dat: ${ncpu} CPUs`);
   let labelAt = c.at;
   let label = c.bytes(10, 'data label').toString('latin1');
-  const named: { name: string; offset: number }[] = [];
+  const named: { name: string; offset: number; optAt: number }[] = [];
   if (label === 'options  \0') {
     for (;;) {
       const id = c.u16('option id');
@@ -160,7 +160,7 @@ function readV6(file: RandomAccess, c: Cursor, little: boolean, longSize: number
       if (id === OPT_BUFFER) {
         const oc = new Cursor(file, c.little, 0, data, optAt);
         const offset = oc.u64('buffer offset');
-        named.push({ name: oc.cstr('buffer name'), offset });
+        named.push({ name: oc.cstr('buffer name'), offset, optAt });
       }
     }
     labelAt = c.at;
@@ -175,6 +175,8 @@ function readV6(file: RandomAccess, c: Cursor, little: boolean, longSize: number
   };
   const instances: BufferInstance[] = [{ name: '', pageSize, cpus: readCpus(c), compressed: false }];
   for (const b of named) {
+    // trace-cmd's handle_options() seeks to this offset; one past the end is damage, said at the option
+    if (b.offset >= file.size) throw new InputError(file.name, { byte: b.optAt }, `corrupt trace.dat: buffer ${JSON.stringify(b.name)} says its CPU table is at byte ${b.offset}, the file has ${file.size}`);
     const bc = new Cursor(file, c.little, b.offset);
     // An instance's CPU table may repeat the "flyrecord" label.
     if (file.read(Math.min(10, file.size - b.offset), b.offset, 'buffer label').toString('latin1') === 'flyrecord\0') bc.pos += 10;
