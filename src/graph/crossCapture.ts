@@ -70,7 +70,7 @@ export class CrossCaptureUnion {
   /** Classes numbered per boot, or standing for several raw names (isPerBootClass, or changed by `normalise`). */
   private readonly perBoot = new Set<number>();
   /** remember()ed cycles waiting for their dependencies (registered by the next add()). */
-  private readonly pending: { cycle: { from: string; to: string }[]; verdict: string; reason?: string }[] = [];
+  private readonly pending: { cycle: { from: string; to: string }[]; verdict: string; reason?: string | null }[] = [];
 
   /**
    * `normalise` maps a raw class name to the union's class (a store keys
@@ -131,7 +131,8 @@ export class CrossCaptureUnion {
     for (const [key, c] of this.cycles) {
       if (found.has(key) || !c.edges.some((x) => touched.has(x))) continue;
       const j = this.verdict(this.replayer, c);
-      if (this.verdicts.get(key) === verdictKey(j)) continue;
+      const had = this.verdicts.get(key);
+      if (had === verdictKey(j) || had === verdictOnlyKey(j.verdict)) continue;
       out.push(this.finding(c, j, key));
     }
     return out;
@@ -142,13 +143,15 @@ export class CrossCaptureUnion {
    * across captures by an earlier ingest, or one a capture showed by itself,
    * so later captures re-judge it. A cycle whose dependencies the union does
    * not hold yet is registered when the next add() has folded its graph (a
-   * capture's own cycle, remembered before the capture is added).
+   * capture's own cycle, remembered before the capture is added). A `null`
+   * reason: only the verdict is known (a store keeps no reason for a
+   * capture's own finding), so only a change of verdict reports it.
    */
-  remember(cycle: { from: string; to: string }[], verdict: string, reason?: string): void {
+  remember(cycle: { from: string; to: string }[], verdict: string, reason?: string | null): void {
     if (!this.rememberNow(cycle, verdict, reason)) this.pending.push({ cycle, verdict, reason });
   }
 
-  private rememberNow(cycle: { from: string; to: string }[], verdict: string, reason?: string): boolean {
+  private rememberNow(cycle: { from: string; to: string }[], verdict: string, reason?: string | null): boolean {
     const g = this.replayer.graph;
     const edges: number[] = [];
     for (const d of cycle) {
@@ -159,7 +162,7 @@ export class CrossCaptureUnion {
     const c: CycleRecord = { classes: edges.map((e) => g.from[e]), edges, closingEdge: Math.max(...edges) };
     const key = this.cycleKey(c);
     this.cycles.set(key, c);
-    this.verdicts.set(key, verdictKey({ verdict: verdict as CycleJudgement['verdict'], reason }));
+    this.verdicts.set(key, reason === null ? verdictOnlyKey(verdict) : verdictKey({ verdict, reason }));
     return true;
   }
 
@@ -288,6 +291,11 @@ export function isPerBootClass(name: string): boolean {
 
 function verdictKey(j: { verdict: string; reason?: string }): string {
   return `${j.verdict}\u0000${j.reason ?? ''}`;
+}
+
+/** The key of a verdict whose reason is not known (never equal to a verdictKey()). */
+function verdictOnlyKey(verdict: string): string {
+  return `${verdict}\u0001`;
 }
 
 function byEvidence(a: GraphDependency, b: GraphDependency): number {

@@ -93,7 +93,11 @@ export async function crossCaptureStep(tx: SqlRunner, rec: CaptureRecord, writte
 async function touchedPart(tx: SqlRunner, rec: CaptureRecord, written: WrittenCapture): Promise<UnionPart> {
   const closable = written.newDependencies.length ? await closableDependencies(tx, rec.kernel, written.captureId) : [];
   const mine = new Set(rec.dependencies.map((d) => dependencyKey(d.from, d.to)));
-  const cycles = (await storedCycles(tx, rec.kernel)).filter((c) => c.dependencies.some((d) => mine.has(dependencyKey(d.from, d.to))));
+  const fresh = new Set(written.newDependencies.map((d) => `${d.fromClass} ${d.toClass}`));
+  const isFresh = (d: { from: string; to: string }) => fresh.has(`${written.classIds.get(d.from)} ${written.classIds.get(d.to)}`);
+  // A capture's own cycle all of whose dependencies are new with this capture has nothing from another capture to be re-judged with.
+  const cycles = (await storedCycles(tx, rec.kernel))
+    .filter((c) => c.dependencies.some((d) => mine.has(dependencyKey(d.from, d.to))) && !(c.shown !== undefined && c.dependencies.every(isFresh)));
   const cycleDeps = await dependencyIdsOf(tx, rec.kernel, cycles.flatMap((c) => c.dependencies));
   return { dependencies: [...new Set([...closable, ...cycleDeps])].sort((a, b) => a - b), cycles };
 }
@@ -199,7 +203,8 @@ async function loadUnion(tx: SqlRunner, rec: CaptureRecord, except: number, part
     'SELECT a.raw_name FROM class_aliases a JOIN classes c ON c.id = a.class_id WHERE c.name IN (?*)', [...names])) {
     u.markPerBoot(a.raw_name);
   }
-  for (const c of cycles) u.remember(c.dependencies, c.verdict, c.reason ?? undefined);
+  // A capture's own cycle: its verdict is kept, not its reason.
+  for (const c of cycles) u.remember(c.dependencies, c.verdict, c.shown !== undefined ? null : c.reason ?? undefined);
   return u;
 }
 

@@ -98,6 +98,15 @@ describe('cross-capture cycles', () => {
     expect(u.add(graph('d', [{ from: 'y', to: 'x' }]))).toEqual([]);
   });
 
+  it('a cycle remembered with its verdict only (a capture\'s own, as a store keeps it) is reported only when its verdict changes', () => {
+    const u = new CrossCaptureUnion('6.1');
+    // Remembered before the capture that holds its dependencies is added: registered once they are there.
+    u.remember([{ from: 'x', to: 'y' }, { from: 'y', to: 'x' }], 'unverified', null);
+    expect(u.add(graph('a', [{ from: 'x', to: 'y', clean: false }, { from: 'y', to: 'x' }]))).toEqual([]);
+    expect(u.add(graph('b', [{ from: 'x', to: 'y', clean: false }]))).toEqual([]);
+    expect(u.add(graph('c', [{ from: 'x', to: 'y' }])).map((f) => f.finding.verdict)).toEqual(['deadlock']);
+  });
+
   it('a cycle re-opened from a store is re-judged like one found in this process', () => {
     const u = new CrossCaptureUnion('6.1');
     u.add(graph('a', [{ from: 'x', to: 'y' }]), false);
