@@ -126,7 +126,8 @@ export interface StoredCycle {
  * them): those found across captures, and those captures showed by
  * themselves, not yet judged across captures and short of `deadlock` (the
  * union's judgement can only raise a capture's: more observations, fewer
- * refuted, gates matched by class only).
+ * refuted, gates matched by class only). A suppressed one stays as the
+ * capture's rules left it (the union applies no rules).
  */
 export async function storedCycles(tx: SqlRunner, kernel: string): Promise<StoredCycle[]> {
   const parse = (cycle: string) => (JSON.parse(cycle) as [string, string][]).map(([from, to]) => ({ from, to }));
@@ -135,9 +136,9 @@ export async function storedCycles(tx: SqlRunner, kernel: string): Promise<Store
     .map((x): StoredCycle => ({ dependencies: parse(x.cycle), verdict: x.verdict, reason: x.reason }));
   const shown = (await tx.query<{ ident: string; cycle: string; verdict: string }>(
     `SELECT f.ident, k.cycle, k.verdict FROM finding_kernels k JOIN findings f ON f.id = k.finding_id
-     WHERE k.kernel = ? AND k.cycle IS NOT NULL AND k.verdict_rank < ?
+     WHERE k.kernel = ? AND k.cycle IS NOT NULL AND k.verdict_rank > ? AND k.verdict_rank < ?
        AND NOT EXISTS (SELECT 1 FROM cross_findings x WHERE x.finding_id = k.finding_id AND x.kernel = k.kernel)
-     ORDER BY k.finding_id`, [kernel, VERDICT_RANK.deadlock]))
+     ORDER BY k.finding_id`, [kernel, VERDICT_RANK.suppressed, VERDICT_RANK.deadlock]))
     .map((x): StoredCycle => ({ dependencies: parse(x.cycle), verdict: x.verdict, reason: null, shown: x.ident }));
   return [...cross, ...shown];
 }

@@ -85,6 +85,21 @@ for (const engine of TEST_ENGINES) {
       }
     });
 
+    it('a cycle the capture\'s rules suppressed stays suppressed (the union applies no rules)', async () => {
+      const db = await openStore(await engine.fresh());
+      try {
+        const rec = await record(GRAPHS.refutedCycle());
+        // As `ingest --rules` leaves a finding a rule matched (analysis/suppressions).
+        for (const f of rec.findings) f.verdict = 'suppressed';
+        await ingestWithCrossCapture(db, rec);
+        const out = await ingestWithCrossCapture(db, await record(GRAPHS.cleanAB()));
+        expect(out.crossCapture).toEqual({ found: 0, rejudged: 0, deadlocks: 0 });
+        expect(await storeView(db)).toEqual(['suppressed']);
+      } finally {
+        await db.close();
+      }
+    });
+
     it('a row from before migration 7 (no cycle) is re-judged once a capture shows the cycle again', async () => {
       const db = await openStore(await engine.fresh());
       try {
