@@ -84,6 +84,24 @@ describe('perf script decoder', () => {
     expect(d.warnings.counts).toContainEqual(['unparsed-line', 1]);
   });
 
+  it('callchain lines: address, symbol and dso, or the address alone (-F ip); a line of no such shape is unparsed', () => {
+    const text = [
+      '            perf    42 [000]     9.405347:                 lock:lock_acquire: 0xa rcu_read_lock',
+      '\tffffffff8108177f lock_acquire+0x71 ([kernel.kallsyms])',
+      '\t    ffffffff813851a1',
+      '\tffffffff810a4e36\r',
+      '\tzzzz not_an_address',
+      '            perf    42 [000]     9.405349:                 lock:lock_release: 0xa rcu_read_lock',
+    ].join('\n') + '\n';
+    const d = new PerfScriptDecoder(0, 1 << 20).decode(Buffer.from(text), 1);
+    const b = d.batch, str = (k: number) => b.strings[b.name[k] - b.stringsFrom];
+    expect([...b.kind]).toEqual([EventKind.Acquire, EventKind.Stack, EventKind.StackFrame, EventKind.StackFrame, EventKind.StackFrame, EventKind.Release]);
+    expect([str(2), str(3), str(4)]).toEqual(['ffffffff8108177f lock_acquire+0x71 ([kernel.kallsyms])', 'ffffffff813851a1', 'ffffffff810a4e36']);
+    const unparsed = d.warnings.first.find(([k]) => k === 'unparsed-line');
+    expect(d.warnings.counts).toContainEqual(['unparsed-line', 1]);
+    expect(unparsed![1][0].pos).toBe(5);
+  });
+
   it('a last line without its newline is a truncated record (line and byte offset), never a short event', () => {
     const whole = '            perf    42 [000]     9.405347:                 lock:lock_release: 0xffffffffa00026f0 lr_mutex_a\n';
     const cut = '            perf    42 [000]     9.405348:                 lock:lock_acquire: 0xffffffffa0002650 lr_mut';

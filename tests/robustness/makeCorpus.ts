@@ -100,6 +100,30 @@ put('garbage-lines.txt', text([...lines.slice(0, headerLines), ...body.slice(0, 
   put('tracedat-buffer-offset.dat', past, `traces/abba-stacks-cut.v6.dat with its "lr" buffer option (byte ${opt}) pointing 15 bytes past the end of the file (a negative read length, RangeError; npm run fuzz)`);
 }
 
+// call stacks in text: ftrace `<stack trace>` blocks (traces/abba-stacks.trace.txt.xz) and perf script
+// callchains (traces/perf-pipe-workqueue.script.txt.xz), each cut or garbled where a stack is read
+{
+  const fixture = (name: string) => sh(`xz -dc "${resolve(here, '..', '..', 'traces', name)}"`).toString('latin1').split('\n');
+  const ft = fixture('abba-stacks.trace.txt.xz');
+  const ftHeader = ft.filter((l) => l.startsWith('#')).length;
+  const ftBody = ft.slice(ftHeader, ftHeader + 600);
+  // the last frame line among the first 600 lines, cut 12 bytes in
+  let lastFrame = ftBody.length - 1;
+  while (!ftBody[lastFrame].startsWith(' => ')) lastFrame--;
+  const cut = [...ft.slice(0, ftHeader), ...ftBody.slice(0, lastFrame)].join('\n') + '\n' + ftBody[lastFrame].slice(0, 12);
+  put('stack-truncated-frame.txt', Buffer.from(cut, 'latin1'), `traces/abba-stacks.trace.txt.xz: header + event lines up to its last frame line among the first 600 (line ${ftHeader + lastFrame + 1}), cut 12 bytes into it`);
+  const garbled = [...ft.slice(0, ftHeader), ...ftBody];
+  const frameLines = garbled.map((l, i) => (l.startsWith(' => ') ? i : -1)).filter((i) => i >= 0);
+  const bad = [' => \u00ff\u00fe\u0000garbage', ' => func+0xZZ/0x10', ' =>', ` => ${'x'.repeat(5000)}+0x1/0x2`];
+  bad.forEach((b, k) => (garbled[frameLines[40 + 100 * k]] = b));
+  put('stack-garbled-frames.txt', Buffer.from(garbled.join('\n') + '\n', 'latin1'), `traces/abba-stacks.trace.txt.xz: header + first 600 event lines, with frame lines ${bad.map((_, k) => frameLines[40 + 100 * k] + 1).join(', ')} replaced by binary bytes, a non-hex offset, a bare "=>" and a 5,000-character function name`);
+  const ps = fixture('perf-pipe-workqueue.script.txt.xz').slice(0, 400);
+  const chainLines = ps.map((l, i) => (l.startsWith('\t') ? i : -1)).filter((i) => i >= 0);
+  const psBad = ['\tzzzzzzzz not_an_address', '\tffffffff8138af97', '\t\u00ff\u00fe\u0000', `\tffffffff81000000 ${'y'.repeat(5000)}`];
+  psBad.forEach((b, k) => (ps[chainLines[10 + 50 * k]] = b));
+  put('perf-script-garbled-callchain.txt', Buffer.from(ps.join('\n') + '\n', 'latin1'), `traces/perf-pipe-workqueue.script.txt.xz: first 400 lines, with callchain lines ${psBad.map((_, k) => chainLines[10 + 50 * k] + 1).join(', ')} replaced by a non-hex address, an address without symbol, binary bytes and a 5,000-character symbol`);
+}
+
 const manifestPath = join(out, 'manifest.json');
 const manifest = existsSync(manifestPath) ? JSON.parse(readFileSync(manifestPath, 'utf8')) : { cases: [] };
 for (const c of manifest.cases as { file: string; made?: string }[]) if (made[c.file]) c.made = made[c.file];

@@ -300,7 +300,7 @@ export class FtraceTextDecoder {
     while (c === SP || c === TAB) c = b[++i];
     if (i === e || c === HASH || c === CR) return -1;
     if (c === EQ && b[i + 1] === GT) {
-      stackFrameRow(b, i + 2, e, line, out, strings);
+      stackFrameRow(b, i + 2, e, line, out, strings, warnings, this.input);
       return e + 1;
     }
     f.instStart = f.instEnd = 0;
@@ -493,7 +493,7 @@ export class FtraceTextDecoder {
     let k = s;
     while (k < e && (buf[k] === SP || buf[k] === TAB)) k++;
     if (buf[k] === EQ && buf[k + 1] === GT) {
-      stackFrameRow(buf, k + 2, e, line, out, strings);
+      stackFrameRow(buf, k + 2, e, line, out, strings, warnings, this.input);
       return 0;
     }
     parseFtraceLine(buf, s, e, this.opts.instanceMode, f);
@@ -599,11 +599,19 @@ const NO_BYTES = Buffer.alloc(0);
 /**
  * A ` => frame` line of a stack entry (ftrace, trace-cmd report): one StackFrame
  * row, name = the frame's text after `=> ` (model/stackFrame.ts reads it once per
- * distinct text). Its position ties it to the Stack row before it.
+ * distinct text). Its position ties it to the Stack row before it. The text is kept
+ * as printed, whatever its shape (%pS has several, by kernel version and config);
+ * a line with no text after `=>` is no frame: counted as unparsed.
  */
-function stackFrameRow(b: Uint8Array, s: number, e: number, line: number, out: BatchBuilder, strings: ByteInterner): void {
+function stackFrameRow(
+  b: Uint8Array, s: number, e: number, line: number, out: BatchBuilder, strings: ByteInterner, warnings: Warnings, input: number,
+): void {
   while (s < e && (b[s] === SP || b[s] === TAB)) s++;
   while (e > s && (b[e - 1] === SP || b[e - 1] === TAB || b[e - 1] === CR)) e--;
+  if (s === e) {
+    warnings.add('unparsed-line', input, line, 'stack frame line without a frame');
+    return;
+  }
   const i = out.push(EventKind.StackFrame, 0, 0, 0, 0, line);
   out.name[i] = strings.intern(b, s, e);
   out.stackRows++;

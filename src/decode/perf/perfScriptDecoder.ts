@@ -142,8 +142,9 @@ export class PerfScriptDecoder {
 const TAB = 0x09, SP = 0x20;
 
 /**
- * A callchain line (`\t<hex address> <symbol> (<dso>)`, builtin-script.c
- * sample__fprintf_callchain()): where its text starts after the indent, or -1.
+ * A callchain line (`\t<hex address> <symbol> (<dso>)`, or the address alone when the symbol and dso
+ * fields are off, e.g. `perf script -F ip`: builtin-script.c sample__fprintf_callchain() prints
+ * "%16" PRIx64 then each field asked for): where its text starts after the indent, or -1.
  */
 function callchainFrame(b: Uint8Array, s: number, e: number): number {
   while (s < e && (b[s] === TAB || b[s] === SP)) s++;
@@ -153,5 +154,5 @@ function callchainFrame(b: Uint8Array, s: number, e: number): number {
     if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) break;
     k++;
   }
-  return k - s >= 1 && k < e && b[k] === SP ? s : -1;
+  return k - s >= 1 && (k === e || b[k] === SP || b[k] === 0x0d) ? s : -1;
 }
