@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } 
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTrace } from './generate.ts';
+import { mean, median } from './stats.ts';
 
 interface Run {
   cpuSec: number;
@@ -24,11 +25,6 @@ interface Run {
 }
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** A tree of `rev` under a temp dir, with node_modules as links to this tree's packages (no .cache). */
 function checkout(root: string, rev: string): string {

@@ -20,6 +20,7 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DecodeOnly } from './perfdataDecodeOnly.ts';
+import { median } from './stats.ts';
 import { best, type Timed, type TimeFn } from './tracedat.ts';
 
 const CAPTURES = ['none', 'abba/perf_rerun', 'abba-stacks/perf', 'wq_flush-stacks/perf', 'irq_inversion-stacks/perf'];
@@ -50,11 +51,6 @@ class DecodeServer {
 
 function fastest<T>(runs: T[], sec: (r: T) => number): T {
   return runs.reduce((a, b) => (sec(b) < sec(a) ? b : a));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 export async function perfDataBench(root: string, timed: TimeFn, repeat: number): Promise<{ target: unknown; results: unknown[] }> {

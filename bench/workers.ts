@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { median } from './stats.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repeat = Number(process.argv[process.argv.indexOf('--repeat') + 1] || 5) || 5;
@@ -28,7 +29,6 @@ const inputs = [
   { name: 'none trace.txt (uncompressed)', path: plain },
   { name: 'none trace.dat.xz', path: join(none, 'trace.dat.xz') },
 ];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = [];
 try {
   for (const inp of inputs) {
