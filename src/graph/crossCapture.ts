@@ -36,7 +36,6 @@ import { cycleVerdict, judgeCycle, type CycleJudgement } from '../analysis/verdi
 import { chooseCycle } from '../analysis/cycleChoice.ts';
 import { CyclePathScratch, type CycleRecord } from './cyclePaths.ts';
 import { compareDependencies, compareNames, dependencyKey, type GraphClass, type GraphDependency, type GraphFile } from './graphFile.ts';
-import { compareEvidence } from './mergeGraphs.ts';
 import { GraphImporter } from './importGraph.ts';
 
 /** Captures remembered per dependency (a sample: the first ones), for citing and for matching dynamic classes. */
@@ -104,7 +103,10 @@ export class CrossCaptureUnion {
     const closedBefore = graph.closing.length;
     const touched = new Set<number>();
     const own = new Set<number>();
-    for (const d of [...g.dependencies].sort(byEvidence)) {
+    // Recording order as merge's importGraph() adds them (capture, then event ordinal: a trace.dat's byte offsets are not in
+    // time order), so a dependency closes, and its paths back are walked, as in merge.
+    const byRecording = (a: GraphDependency, b: GraphDependency) => this.imp.compareRecording(a.first, b.first) || compareDependencies(a, b);
+    for (const d of [...g.dependencies].sort(byRecording)) {
       const e = this.fold(d);
       touched.add(e);
       own.add(e);
@@ -296,10 +298,6 @@ function verdictKey(j: { verdict: string; reason?: string }): string {
 /** The key of a verdict whose reason is not known (never equal to a verdictKey()). */
 function verdictOnlyKey(verdict: string): string {
   return `${verdict}\u0001`;
-}
-
-function byEvidence(a: GraphDependency, b: GraphDependency): number {
-  return compareEvidence(a.first, b.first) || compareDependencies(a, b);
 }
 
 function gateClassesOf(d: GraphDependency, classOf: (name: string) => number): number[] | null {
