@@ -48,6 +48,8 @@ export interface CrossCaptureFinding {
   finding: Finding;
   /** The captures the cycle's dependencies were cited from, sorted. */
   captures: string[];
+  /** Chosen again for a closing dependency the union had, behind a dependency the capture raised (chooseAgain). */
+  chosenAgain?: true;
 }
 
 /** Per union dependency: what a replay's graph does not keep across captures. */
@@ -100,7 +102,7 @@ export class CrossCaptureUnion {
     for (const c of g.captures) this.imp.addCapture(c);
     for (const c of g.classes) this.classOf(c.name, c);
     const graph = this.replayer.graph;
-    const closedBefore = graph.closing.length;
+    const closedBefore = graph.closing.length, edgesBefore = graph.from.length;
     const touched = new Set<number>();
     const own = new Set<number>();
     // Recording order as merge's importGraph() adds them (capture, then event ordinal: a trace.dat's byte offsets are not in
@@ -130,6 +132,7 @@ export class CrossCaptureUnion {
       found.add(key);
       out.push(this.finding(pick.cycle, pick.judgement, key));
     }
+    this.chooseAgain(own, edgesBefore, isNew, crosses, search, found, out);
     for (const [key, c] of this.cycles) {
       if (found.has(key) || !c.edges.some((x) => touched.has(x))) continue;
       const j = this.verdict(this.replayer, c);
@@ -138,6 +141,34 @@ export class CrossCaptureUnion {
       out.push(this.finding(c, j, key));
     }
     return out;
+  }
+
+  /**
+   * A store's capture raised dependencies the union had (`isNew` true for them: certain or unrefuted now where
+   * every earlier observation was not): a cycle through one may now judge stronger than the one chosen for its
+   * closing dependency when that arrived. Those closing dependencies choose again (a cycle's paths back run over
+   * dependencies recorded before its closing one, so only those after a raised one can pass it), and a new
+   * choice through a raised dependency is reported, as merge, choosing with every capture known, reports it.
+   */
+  private chooseAgain(
+    own: Set<number>, edgesBefore: number, isNew: ((from: string, to: string) => boolean) | undefined,
+    crosses: (c: CycleRecord) => boolean, search: { truncated: boolean }, found: Set<string>, out: CrossCaptureFinding[],
+  ): void {
+    if (!isNew) return;
+    const graph = this.replayer.graph, names = this.replayer.classes;
+    const raised = new Set([...own].filter((e) => e < edgesBefore && isNew(names.displayName(graph.from[e]), names.displayName(graph.to[e]))));
+    if (!raised.size) return;
+    const first = Math.min(...raised);
+    for (const c of graph.closing) {
+      if (c <= first || c >= edgesBefore) continue;
+      const pick = chooseCycle(this.replayer, c, this.scratch, search, (r, cy) => this.verdict(r, cy), crosses);
+      if (!pick || !pick.cycle.edges.some((x) => raised.has(x))) continue;
+      const key = this.cycleKey(pick.cycle);
+      if (this.cycles.has(key)) continue;
+      this.cycles.set(key, pick.cycle);
+      found.add(key);
+      out.push({ ...this.finding(pick.cycle, pick.judgement, key), chosenAgain: true });
+    }
   }
 
   /**

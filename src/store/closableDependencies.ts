@@ -40,18 +40,48 @@ SELECT d.id, d.from_class, d.to_class, d.first_capture FROM mid CROSS JOIN depen
 WHERE d.kernel = ? AND d.from_class = mid.c AND +d.to_class IN (SELECT c FROM mid)`;
 
 /**
+ * The same from given seed dependencies (the ones a capture raised, store/ingestCapture.ts), few and rare:
+ * their IDs inline (integers the store assigned), the rest as AMONG_PATHS.
+ */
+const amongPathsFrom = (ids: number[]): string => {
+  const seeds = ids.map((id) => `(${Math.trunc(id)})`).join(', ');
+  return `WITH RECURSIVE
+  seed(id) AS (VALUES ${seeds}),
+  fwd(c) AS (
+    SELECT d.to_class FROM seed CROSS JOIN dependencies d WHERE d.id = seed.id
+    UNION
+    SELECT d.to_class FROM fwd CROSS JOIN dependencies d WHERE d.kernel = ? AND d.from_class = fwd.c
+  ),
+  bwd(c) AS (
+    SELECT d.from_class FROM seed CROSS JOIN dependencies d WHERE d.id = seed.id
+    UNION
+    SELECT d.from_class FROM bwd CROSS JOIN dependencies d WHERE d.kernel = ? AND d.to_class = bwd.c
+  ),
+  mid(c) AS MATERIALIZED (SELECT c FROM fwd INTERSECT SELECT c FROM bwd)
+SELECT d.id, d.from_class, d.to_class, d.first_capture FROM mid CROSS JOIN dependencies d
+WHERE d.kernel = ? AND d.from_class = mid.c AND +d.to_class IN (SELECT c FROM mid)`;
+};
+
+/**
  * IDs of the dependencies of `kernel` recorded before `capture` (which is
  * written, uncommitted, in `tx`) that lie on a path from the head of one of
- * the capture's new dependencies back to its tail, in ID order.
+ * the capture's new dependencies, or of the stored ones it `raised`, back to
+ * its tail, in ID order (the raised ones among them when they close a cycle).
  */
-export async function closableDependencies(tx: SqlRunner, kernel: string, capture: number): Promise<number[]> {
+export async function closableDependencies(tx: SqlRunner, kernel: string, capture: number, raised: number[] = []): Promise<number[]> {
   const rows = await tx.query<Row>(AMONG_PATHS, [kernel, capture, kernel, kernel, capture, kernel, kernel]);
+  if (raised.length) {
+    const seen = new Set(rows.map((r) => r.id));
+    for (const r of await tx.query<Row>(amongPathsFrom(raised), [kernel, kernel, kernel])) if (!seen.has(r.id)) rows.push(r);
+  }
   const component = components(rows);
-  // A new dependency a -> b closes a cycle iff b reaches a: a and b in one strongly connected component;
-  // the dependencies on its paths back are then those inside that component.
+  const seeds = new Set(raised);
+  const seed = (r: Row) => r.first_capture === capture || seeds.has(r.id);
+  // A new (or raised) dependency a -> b closes a cycle iff b reaches a: a and b in one strongly connected
+  // component; the dependencies on its paths back are then those inside that component.
   const closing = new Set<number>();
   for (const r of rows) {
-    if (r.first_capture === capture && r.from_class !== r.to_class && component.get(r.from_class) === component.get(r.to_class)) closing.add(component.get(r.from_class)!);
+    if (seed(r) && r.from_class !== r.to_class && component.get(r.from_class) === component.get(r.to_class)) closing.add(component.get(r.from_class)!);
   }
   return rows
     .filter((r) => r.first_capture !== capture && component.get(r.from_class) === component.get(r.to_class) && closing.has(component.get(r.from_class)!))

@@ -66,11 +66,15 @@ export async function crossCaptureStep(tx: SqlRunner, rec: CaptureRecord, writte
   // Neither a path back for a new dependency nor a found cycle to re-judge: nothing the union could report.
   if (!part.dependencies.length && !part.cycles.length) return out;
   const u = await loadUnion(tx, rec, captureId, part);
-  // Dependencies the store had before this capture are not new, even where the union did not load them.
-  const fresh = new Set(written.newDependencies.map((d) => `${d.fromClass} ${d.toClass}`));
-  const isNew = (from: string, to: string) => fresh.has(`${written.classIds.get(from)} ${written.classIds.get(to)}`);
+  // Dependencies the store had before this capture close nothing (even where the union did not load them),
+  // unless this capture raised them: a cycle through one may judge stronger than the one chosen before.
+  const closers = new Set([...written.newDependencies, ...written.raisedDependencies].map((d) => `${d.fromClass} ${d.toClass}`));
+  const isNew = (from: string, to: string) => closers.has(`${written.classIds.get(from)} ${written.classIds.get(to)}`);
   const shown = new Map(part.cycles.filter((c) => c.shown !== undefined).map((c) => [c.shown!, VERDICT_RANK[c.verdict]]));
   for (const f of u.add(captureGraph(rec), true, isNew)) {
+    // A cycle chosen again that a capture showed by itself stays that capture's finding: re-judged as such when
+    // its cycle is stored (below), left as it is when it is not (suppressed by a rule, or from before migration 7).
+    if (f.chosenAgain && !shown.has(findingIdent(f.finding.kind, f.finding.classes)) && (await shownByACapture(tx, rec.kernel, f))) continue;
     const was = shown.get(findingIdent(f.finding.kind, f.finding.classes));
     if (was !== undefined) {
       // A capture's own cycle changes verdict only where other captures' observations of its dependencies raise it (as in merge).
@@ -91,7 +95,8 @@ export async function crossCaptureStep(tx: SqlRunner, rec: CaptureRecord, writte
  * with theirs.
  */
 async function touchedPart(tx: SqlRunner, rec: CaptureRecord, written: WrittenCapture): Promise<UnionPart> {
-  const closable = written.newDependencies.length ? await closableDependencies(tx, rec.kernel, written.captureId) : [];
+  const raised = written.raisedDependencies.map((d) => d.id);
+  const closable = written.newDependencies.length || raised.length ? await closableDependencies(tx, rec.kernel, written.captureId, raised) : [];
   const mine = new Set(rec.dependencies.map((d) => dependencyKey(d.from, d.to)));
   const fresh = new Set(written.newDependencies.map((d) => `${d.fromClass} ${d.toClass}`));
   const isFresh = (d: { from: string; to: string }) => fresh.has(`${written.classIds.get(d.from)} ${written.classIds.get(d.to)}`);
@@ -234,6 +239,14 @@ function unionDependency(d: DepRow, ev: EvidenceRow[]): GraphDependency {
   if (firstClean) out.firstClean = firstClean;
   else if (d.clean > 0) out.firstClean = first;
   return out;
+}
+
+/** Whether a capture of `kernel` showed the finding's cycle by itself (its finding_kernels row counts captures). */
+async function shownByACapture(tx: SqlRunner, kernel: string, x: CrossCaptureFinding): Promise<boolean> {
+  const rows = await tx.query(
+    'SELECT 1 AS x FROM findings f JOIN finding_kernels k ON k.finding_id = f.id WHERE f.ident = ? AND k.kernel = ? AND k.captures > 0',
+    [findingIdent(x.finding.kind, x.finding.classes), kernel]);
+  return rows.length > 0;
 }
 
 /** Writes a cross-capture finding; true when it is new in this kernel version. */

@@ -37,8 +37,14 @@ export interface WrittenCapture {
   now: string;
   /** Class IDs by normalised name, for every class the capture names. */
   classIds: Map<string, number>;
-  /** Dependencies this capture is the first to show in its kernel version: the only ones that can close a new cycle. */
+  /** Dependencies this capture is the first to show in its kernel version. */
   newDependencies: { id: number; fromClass: number; toClass: number }[];
+  /**
+   * Stored dependencies this capture raised: recorded from certain held state where every earlier observation
+   * was uncertain, or not refuted where every earlier one was. A cycle through one may now judge stronger than
+   * the one chosen when its closing dependency arrived, so they close cycles too (store/crossCaptureIngest.ts).
+   */
+  raisedDependencies: { id: number; fromClass: number; toClass: number }[];
 }
 
 export interface IngestHooks {
@@ -57,9 +63,9 @@ export function ingestCapture(store: StoreEngine, rec: CaptureRecord, hooks: Ing
     }
     await faultPoint('ingest:after-capture-row');
     const classIds = await writeClasses(tx, rec, id, now);
-    const newDependencies = await writeDependencies(tx, rec, id, now, classIds);
+    const { fresh: newDependencies, raised: raisedDependencies } = await writeDependencies(tx, rec, id, now, classIds);
     const newFindings = await writeFindings(tx, rec, id, now);
-    await hooks.afterWrite?.(tx, { captureId: id, kernel: rec.kernel, now, classIds, newDependencies });
+    await hooks.afterWrite?.(tx, { captureId: id, kernel: rec.kernel, now, classIds, newDependencies, raisedDependencies });
     await faultPoint('ingest:before-commit');
     return {
       status: 'new', captureId: id, name: rec.name, kernel: rec.kernel, classes: rec.classes.length, dependencies: rec.dependencies.length,
@@ -106,20 +112,21 @@ async function writeClasses(tx: SqlRunner, rec: CaptureRecord, capture: number, 
 /** Dependency rollups for the capture's kernel version, and evidence while the dependency has fewer than EVIDENCE_CAPTURES captures. */
 async function writeDependencies(
   tx: SqlRunner, rec: CaptureRecord, capture: number, now: string, ids: Map<string, number>,
-): Promise<WrittenCapture['newDependencies']> {
-  const rows = await insertRows<{ id: number; from_class: number; to_class: number; captures: number }>(tx,
+): Promise<{ fresh: WrittenCapture['newDependencies']; raised: WrittenCapture['raisedDependencies'] }> {
+  const rows = await insertRows<{ id: number; from_class: number; to_class: number; captures: number; observations: number; clean: number; refuted: number }>(tx,
     'INSERT INTO dependencies (kernel, from_class, to_class, observations, clean, refuted, combos, captures, first_capture, last_capture, first_seen, last_seen)',
     rec.dependencies.map((d) => [rec.kernel, ids.get(d.from)!, ids.get(d.to)!, d.observations, d.clean, d.refuted, d.combos, 1, capture, capture, now, now]),
     `ON CONFLICT (kernel, from_class, to_class) DO UPDATE SET observations = dependencies.observations + excluded.observations,
        clean = dependencies.clean + excluded.clean, refuted = dependencies.refuted + excluded.refuted, combos = dependencies.combos | excluded.combos, captures = dependencies.captures + 1,
        last_capture = excluded.last_capture, last_seen = excluded.last_seen
-     RETURNING id, from_class, to_class, captures`);
+     RETURNING id, from_class, to_class, captures, observations, clean, refuted`);
   const byEnds = new Map<string, DependencyRecord>();
   for (const d of rec.dependencies) byEnds.set(`${ids.get(d.from)} ${ids.get(d.to)}`, d);
   const evidence: (string | number | null)[][] = [];
-  const fresh: WrittenCapture['newDependencies'] = [];
+  const fresh: WrittenCapture['newDependencies'] = [], raised: WrittenCapture['raisedDependencies'] = [];
   for (const r of rows) {
     if (r.captures === 1) fresh.push({ id: r.id, fromClass: r.from_class, toClass: r.to_class });
+    else if (raises(r, byEnds.get(`${r.from_class} ${r.to_class}`)!)) raised.push({ id: r.id, fromClass: r.from_class, toClass: r.to_class });
     // Writers run one at a time, so `captures` after this upsert is this capture's rank among the dependency's.
     if (r.captures > EVIDENCE_CAPTURES) continue;
     for (const d of byEnds.get(`${r.from_class} ${r.to_class}`)!.raw) {
@@ -130,7 +137,19 @@ async function writeDependencies(
   await insertRows(tx,
     'INSERT INTO dependency_evidence (dependency_id, capture_id, from_name, to_name, observations, clean, refuted, combos, kinds, gates, first, first_clean)',
     evidence);
-  return fresh;
+  return { fresh, raised };
+}
+
+/**
+ * Whether this capture's observations of a stored dependency (`after`: the sums with them) raise it: certain
+ * where all before were uncertain, or not refuted where all before were (how analysis/verdicts weighs them).
+ * Not counted: new lock kinds (a write where only recursive reads were) and fewer common gate classes, which
+ * can raise a cycle too; such a cycle is found again only when another capture brings a new dependency to it.
+ */
+function raises(after: { observations: number; clean: number; refuted: number }, mine: DependencyRecord): boolean {
+  const cleanBefore = Number(after.clean) - mine.clean;
+  const observedBefore = Number(after.observations) - mine.observations, refutedBefore = Number(after.refuted) - mine.refuted;
+  return (cleanBefore === 0 && mine.clean > 0) || (refutedBefore >= observedBefore && mine.observations > mine.refuted);
 }
 
 /** Finding rollups (overall and per kernel version) and this capture's occurrences; details for the first EVIDENCE_CAPTURES captures per kernel version. */

@@ -8,9 +8,11 @@
  * cycle and saw other paths back, so the store reported a cycle merge does not
  * and missed merge's deadlock. On both engines.
  *
- * Known to differ still (not this test): which cycle a closing dependency
- * reports is chosen at the ingest that brings it, with the verdicts known
- * then; merge chooses with every capture known (the 'known gap' case below).
+ * The store chooses a closing dependency's cycle at the ingest that brings it,
+ * with the verdicts known then; merge chooses with every capture known. A
+ * later capture that raises a stored dependency (certain, or unrefuted, where
+ * every earlier observation was not) makes the closing dependencies after it
+ * choose again (the 'raises' cases below); the earlier choice stays a finding.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/openStore.ts';
@@ -89,18 +91,34 @@ for (const engine of TEST_ENGINES) {
       }
     });
 
-    // Structural, not fixed: when X -> A arrives both cycles are benign (a wholly refuted dependency each) and the store
-    // chooses the shortest, A -> B -> X; a later capture recording A -> C cleanly makes A -> C -> D -> X a deadlock, which
-    // merge (choosing with every capture known) reports instead, while the store never chooses for X -> A again.
-    // This states the gap as it is: once the store chooses again, it fails, and becomes store == merge.
-    it('known gap: a cycle chosen at ingest is not chosen again when a later capture changes the candidates\' verdicts', async () => {
+    // When X -> A arrives both cycles through it are benign (a wholly refuted dependency each) and the store chooses
+    // the shortest, A -> B -> X. A later capture recording A -> C cleanly raises it: X -> A chooses again and the
+    // store reports A -> C -> D -> X, a deadlock, as merge (choosing with every capture known) does. The benign
+    // cycle found before stays a finding (a finding never disappears), so the store has it beside merge's.
+    it('a capture that raises a stored dependency makes its closing dependencies choose again: merge\'s deadlock is found', async () => {
       const db = await openStore(await engine.fresh());
       try {
         const closing = smallGraph('cap2-closing', [{ from: 'X', to: 'A' }]);
         const cleanAC = smallGraph('cap3-clean', [{ from: 'A', to: 'C' }]);
         const got = await bothSets(db, [refutedPaths(), closing, cleanAC]);
         const strip = (xs: string[]) => xs.map((x) => x.replace(/^\S+ /, ''));
-        expect({ merge: strip(got.merge), store: strip(got.store) }).toEqual({ merge: ['A -> C -> D -> X: deadlock'], store: ['A -> B -> X: benign'] });
+        expect(strip(got.merge)).toEqual(['A -> C -> D -> X: deadlock']);
+        expect(strip(got.store)).toEqual(['A -> B -> X: benign', 'A -> C -> D -> X: deadlock']);
+        for (const m of got.merge) expect(got.store).toContain(m);
+      } finally {
+        await db.close();
+      }
+    });
+
+    it('a capture that adds an observation the union already had certain raises nothing and finds nothing again', async () => {
+      const db = await openStore(await engine.fresh());
+      try {
+        const closing = smallGraph('cap2-closing', [{ from: 'X', to: 'A' }]);
+        const again = smallGraph('cap3-again', [{ from: 'B', to: 'X' }]);
+        const got = await bothSets(db, [refutedPaths(), closing, again]);
+        const strip = (xs: string[]) => xs.map((x) => x.replace(/^\S+ /, ''));
+        expect(strip(got.store)).toEqual(['A -> B -> X: benign']);
+        expect(strip(got.merge)).toEqual(['A -> B -> X: benign']);
       } finally {
         await db.close();
       }
