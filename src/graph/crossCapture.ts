@@ -124,13 +124,7 @@ export class CrossCaptureUnion {
     for (let k = closedBefore; k < graph.closing.length; k++) {
       const e = graph.closing[k];
       if (isNew && !isNew(names.displayName(graph.from[e]), names.displayName(graph.to[e]))) continue;
-      const pick = chooseCycle(this.replayer, e, this.scratch, search, (r, c) => this.verdict(r, c), crosses);
-      if (!pick) continue;
-      const key = this.cycleKey(pick.cycle);
-      if (this.cycles.has(key)) continue;
-      this.cycles.set(key, pick.cycle);
-      found.add(key);
-      out.push(this.finding(pick.cycle, pick.judgement, key));
+      this.reportChoice(e, search, crosses, found, out);
     }
     this.chooseAgain(own, edgesBefore, isNew, crosses, search, found, out);
     for (const [key, c] of this.cycles) {
@@ -159,16 +153,25 @@ export class CrossCaptureUnion {
     const raised = new Set([...own].filter((e) => e < edgesBefore && isNew(names.displayName(graph.from[e]), names.displayName(graph.to[e]))));
     if (!raised.size) return;
     const first = Math.min(...raised);
-    for (const c of graph.closing) {
-      if (c <= first || c >= edgesBefore) continue;
-      const pick = chooseCycle(this.replayer, c, this.scratch, search, (r, cy) => this.verdict(r, cy), crosses);
-      if (!pick || !pick.cycle.edges.some((x) => raised.has(x))) continue;
-      const key = this.cycleKey(pick.cycle);
-      if (this.cycles.has(key)) continue;
-      this.cycles.set(key, pick.cycle);
-      found.add(key);
-      out.push({ ...this.finding(pick.cycle, pick.judgement, key), chosenAgain: true });
-    }
+    for (const c of graph.closing) if (c > first && c < edgesBefore) this.reportChoice(c, search, crosses, found, out, raised);
+  }
+
+  /**
+   * The cycle closing dependency e chooses, reported unless the union knows it already; with `through`, only a
+   * choice through one of those dependencies, marked chosenAgain.
+   */
+  private reportChoice(
+    e: number, search: { truncated: boolean }, crosses: (c: CycleRecord) => boolean, found: Set<string>, out: CrossCaptureFinding[],
+    through?: Set<number>,
+  ): void {
+    const pick = chooseCycle(this.replayer, e, this.scratch, search, (r, c) => this.verdict(r, c), crosses);
+    if (!pick || (through && !pick.cycle.edges.some((x) => through.has(x)))) return;
+    const key = this.cycleKey(pick.cycle);
+    if (this.cycles.has(key)) return;
+    this.cycles.set(key, pick.cycle);
+    found.add(key);
+    const f = this.finding(pick.cycle, pick.judgement, key);
+    out.push(through ? { ...f, chosenAgain: true } : f);
   }
 
   /**

@@ -24,14 +24,15 @@ import type { SqlRunner } from './engine.ts';
 
 interface Row { id: number; from_class: number; to_class: number; first_capture: number }
 
-const AMONG_PATHS = `WITH RECURSIVE
+/** The statement above, its seed dependencies chosen by `seed` (a condition on `dependencies`, after its kernel). */
+const amongPaths = (seed: string): string => `WITH RECURSIVE
   fwd(c) AS (
-    SELECT to_class FROM dependencies WHERE kernel = ? AND first_capture = ?
+    SELECT to_class FROM dependencies WHERE kernel = ? AND ${seed}
     UNION
     SELECT d.to_class FROM fwd CROSS JOIN dependencies d WHERE d.kernel = ? AND d.from_class = fwd.c
   ),
   bwd(c) AS (
-    SELECT from_class FROM dependencies WHERE kernel = ? AND first_capture = ?
+    SELECT from_class FROM dependencies WHERE kernel = ? AND ${seed}
     UNION
     SELECT d.from_class FROM bwd CROSS JOIN dependencies d WHERE d.kernel = ? AND d.to_class = bwd.c
   ),
@@ -39,28 +40,14 @@ const AMONG_PATHS = `WITH RECURSIVE
 SELECT d.id, d.from_class, d.to_class, d.first_capture FROM mid CROSS JOIN dependencies d
 WHERE d.kernel = ? AND d.from_class = mid.c AND +d.to_class IN (SELECT c FROM mid)`;
 
+/** Seeded by the capture's new dependencies. */
+const AMONG_PATHS = amongPaths('first_capture = ?');
+
 /**
- * The same from given seed dependencies (the ones a capture raised, store/ingestCapture.ts), few and rare:
- * their IDs inline (integers the store assigned), the rest as AMONG_PATHS.
+ * Seeded by given dependencies (the ones a capture raised, store/ingestCapture.ts), few and rare: their IDs
+ * inline (integers the store assigned).
  */
-const amongPathsFrom = (ids: number[]): string => {
-  const seeds = ids.map((id) => `(${Math.trunc(id)})`).join(', ');
-  return `WITH RECURSIVE
-  seed(id) AS (VALUES ${seeds}),
-  fwd(c) AS (
-    SELECT d.to_class FROM seed CROSS JOIN dependencies d WHERE d.id = seed.id
-    UNION
-    SELECT d.to_class FROM fwd CROSS JOIN dependencies d WHERE d.kernel = ? AND d.from_class = fwd.c
-  ),
-  bwd(c) AS (
-    SELECT d.from_class FROM seed CROSS JOIN dependencies d WHERE d.id = seed.id
-    UNION
-    SELECT d.from_class FROM bwd CROSS JOIN dependencies d WHERE d.kernel = ? AND d.to_class = bwd.c
-  ),
-  mid(c) AS MATERIALIZED (SELECT c FROM fwd INTERSECT SELECT c FROM bwd)
-SELECT d.id, d.from_class, d.to_class, d.first_capture FROM mid CROSS JOIN dependencies d
-WHERE d.kernel = ? AND d.from_class = mid.c AND +d.to_class IN (SELECT c FROM mid)`;
-};
+const amongPathsFrom = (ids: number[]): string => amongPaths(`id IN (${ids.map((id) => Math.trunc(id)).join(', ')})`);
 
 /**
  * IDs of the dependencies of `kernel` recorded before `capture` (which is
@@ -72,7 +59,7 @@ export async function closableDependencies(tx: SqlRunner, kernel: string, captur
   const rows = await tx.query<Row>(AMONG_PATHS, [kernel, capture, kernel, kernel, capture, kernel, kernel]);
   if (raised.length) {
     const seen = new Set(rows.map((r) => r.id));
-    for (const r of await tx.query<Row>(amongPathsFrom(raised), [kernel, kernel, kernel])) if (!seen.has(r.id)) rows.push(r);
+    for (const r of await tx.query<Row>(amongPathsFrom(raised), [kernel, kernel, kernel, kernel, kernel])) if (!seen.has(r.id)) rows.push(r);
   }
   const component = components(rows);
   const seeds = new Set(raised);

@@ -74,8 +74,9 @@ export async function crossCaptureStep(tx: SqlRunner, rec: CaptureRecord, writte
   for (const f of u.add(captureGraph(rec), true, isNew)) {
     // A cycle chosen again that a capture showed by itself stays that capture's finding: re-judged as such when
     // its cycle is stored (below), left as it is when it is not (suppressed by a rule, or from before migration 7).
-    if (f.chosenAgain && !shown.has(findingIdent(f.finding.kind, f.finding.classes)) && (await shownByACapture(tx, rec.kernel, f))) continue;
-    const was = shown.get(findingIdent(f.finding.kind, f.finding.classes));
+    const ident = findingIdent(f.finding.kind, f.finding.classes);
+    if (f.chosenAgain && !shown.has(ident) && (await shownByACapture(tx, rec.kernel, ident))) continue;
+    const was = shown.get(ident);
     if (was !== undefined) {
       // A capture's own cycle changes verdict only where other captures' observations of its dependencies raise it (as in merge).
       const from = new Set(f.finding.dependencies.flatMap((d) => d.captures ?? []));
@@ -241,11 +242,11 @@ function unionDependency(d: DepRow, ev: EvidenceRow[]): GraphDependency {
   return out;
 }
 
-/** Whether a capture of `kernel` showed the finding's cycle by itself (its finding_kernels row counts captures). */
-async function shownByACapture(tx: SqlRunner, kernel: string, x: CrossCaptureFinding): Promise<boolean> {
+/** Whether a capture of `kernel` showed the finding `ident` by itself (its finding_kernels row counts captures). */
+async function shownByACapture(tx: SqlRunner, kernel: string, ident: string): Promise<boolean> {
   const rows = await tx.query(
     'SELECT 1 AS x FROM findings f JOIN finding_kernels k ON k.finding_id = f.id WHERE f.ident = ? AND k.kernel = ? AND k.captures > 0',
-    [findingIdent(x.finding.kind, x.finding.classes), kernel]);
+    [ident, kernel]);
   return rows.length > 0;
 }
 

@@ -125,11 +125,12 @@ async function writeDependencies(
   const evidence: (string | number | null)[][] = [];
   const fresh: WrittenCapture['newDependencies'] = [], raised: WrittenCapture['raisedDependencies'] = [];
   for (const r of rows) {
+    const mine = byEnds.get(`${r.from_class} ${r.to_class}`)!;
     if (r.captures === 1) fresh.push({ id: r.id, fromClass: r.from_class, toClass: r.to_class });
-    else if (raises(r, byEnds.get(`${r.from_class} ${r.to_class}`)!)) raised.push({ id: r.id, fromClass: r.from_class, toClass: r.to_class });
+    else if (raises(r, mine)) raised.push({ id: r.id, fromClass: r.from_class, toClass: r.to_class });
     // Writers run one at a time, so `captures` after this upsert is this capture's rank among the dependency's.
     if (r.captures > EVIDENCE_CAPTURES) continue;
-    for (const d of byEnds.get(`${r.from_class} ${r.to_class}`)!.raw) {
+    for (const d of mine.raw) {
       evidence.push([r.id, capture, d.from, d.to, d.count, d.clean, d.refuted ?? 0, d.combos, JSON.stringify(d.kinds), JSON.stringify(d.gates),
         JSON.stringify(d.first), d.firstClean ? JSON.stringify(d.firstClean) : null]);
     }
