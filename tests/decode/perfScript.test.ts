@@ -62,6 +62,9 @@ describe('perf script line', () => {
   });
 });
 
+/** Lines of perf script text, each with its newline, through one decoder frame. */
+const decodeLines = (lines: string[]) => new PerfScriptDecoder(0, 1 << 20).decode(Buffer.from(lines.join('\n') + '\n'), 1);
+
 describe('perf script decoder', () => {
   it('decodes lock and workqueue events without irq flags, counts the rest', () => {
     const text = [
@@ -71,8 +74,8 @@ describe('perf script decoder', () => {
       '            perf    42 [000]     9.405349:                 lock:lock_release: 0xa rcu_read_lock',
       '            perf    42 [000]     9.405350:                 lock:lock_release: malformed',
       '     kworker/0:1     9 [001]     9.405351: workqueue:workqueue_execute_start: work struct 0xffff8880: function vmstat_update',
-    ].join('\n') + '\n';
-    const d = new PerfScriptDecoder(0, 1 << 20).decode(Buffer.from(text), 1);
+    ];
+    const d = decodeLines(text);
     const b = d.batch;
     expect(b.length).toBe(3);
     expect([...b.kind]).toEqual([EventKind.Acquire, EventKind.Release, EventKind.WqStart]);
@@ -92,8 +95,8 @@ describe('perf script decoder', () => {
       '\tffffffff810a4e36\r',
       '\tzzzz not_an_address',
       '            perf    42 [000]     9.405349:                 lock:lock_release: 0xa rcu_read_lock',
-    ].join('\n') + '\n';
-    const d = new PerfScriptDecoder(0, 1 << 20).decode(Buffer.from(text), 1);
+    ];
+    const d = decodeLines(text);
     const b = d.batch, str = (k: number) => b.strings[b.name[k] - b.stringsFrom];
     expect([...b.kind]).toEqual([EventKind.Acquire, EventKind.Stack, EventKind.StackFrame, EventKind.StackFrame, EventKind.StackFrame, EventKind.Release]);
     expect([str(2), str(3), str(4)]).toEqual(['ffffffff8108177f lock_acquire+0x71 ([kernel.kallsyms])', 'ffffffff813851a1', 'ffffffff810a4e36']);

@@ -24,7 +24,7 @@ import type { StoreEngine } from '../../src/store/engine.ts';
 import { unionOf } from '../../src/graph/graphReplay.ts';
 import type { GraphFile } from '../../src/graph/graphFile.ts';
 import { smallGraph } from '../helpers/smallGraph.ts';
-import { TEST_ENGINES } from '../helpers/storeEngines.ts';
+import { TEST_ENGINES, type TestEngine } from '../helpers/storeEngines.ts';
 
 /**
  * `paths`: B -> C, C -> A (uncertain), D -> A, D -> B, all clean otherwise.
@@ -60,13 +60,31 @@ function refutedPaths(): GraphFile {
   return g;
 }
 
+/** The capture bringing X -> A, which closes both of refutedPaths()' cycles. */
+const closingXA = (): GraphFile => smallGraph('cap2-closing', [{ from: 'X', to: 'A' }]);
+
+/** Set entries without their finding IDs. */
+const withoutIds = (xs: string[]): string[] => xs.map((x) => x.replace(/^\S+ /, ''));
+
 async function record(g: GraphFile): Promise<CaptureRecord> {
   const { result, graph } = await unionOf([], g);
   return captureRecord(graph, result, { name: g.captures[0].name, kernel: '6.1' }, true);
 }
 
-/** Circular-dependency finding IDs (with classes and verdict, for a readable diff) from merge and from the store, ingested in this order. */
-async function bothSets(db: StoreEngine, graphs: GraphFile[]): Promise<{ merge: string[]; store: string[] }> {
+/**
+ * Circular-dependency finding IDs (with classes and verdict, for a readable diff) from merge and from a fresh
+ * store of `engine`, ingested in this order.
+ */
+async function bothSets(engine: TestEngine, graphs: GraphFile[]): Promise<{ merge: string[]; store: string[] }> {
+  const db = await openStore(await engine.fresh());
+  try {
+    return await mergeAndStore(db, graphs);
+  } finally {
+    await db.close();
+  }
+}
+
+async function mergeAndStore(db: StoreEngine, graphs: GraphFile[]): Promise<{ merge: string[]; store: string[] }> {
   for (const g of graphs) await ingestWithCrossCapture(db, await record(g));
   const merge = (await unionOf([], ...graphs)).result.findings.filter((f) => f.kind === 'circular-dependency')
     .map((f) => `${findingIdent(f.kind, f.classes)} ${f.classes.join(' -> ')}: ${f.verdict}`);
@@ -80,15 +98,10 @@ for (const engine of TEST_ENGINES) {
     afterAll(() => engine.cleanup());
 
     it('a capture whose byte order is not its event order closes the cycles it closes in merge', async () => {
-      const db = await openStore(await engine.fresh());
-      try {
-        const got = await bothSets(db, [paths(), dat()]);
-        // What the comparison is about: merge's deadlock through D, and the 2-cycle B/D.
-        expect(got.merge.map((x) => x.replace(/^\S+ /, ''))).toEqual(['A -> B -> D: deadlock', 'B -> D: deadlock']);
-        expect(got.store).toEqual(got.merge);
-      } finally {
-        await db.close();
-      }
+      const got = await bothSets(engine, [paths(), dat()]);
+      // What the comparison is about: merge's deadlock through D, and the 2-cycle B/D.
+      expect(withoutIds(got.merge)).toEqual(['A -> B -> D: deadlock', 'B -> D: deadlock']);
+      expect(got.store).toEqual(got.merge);
     });
 
     // When X -> A arrives both cycles through it are benign (a wholly refuted dependency each) and the store chooses
@@ -96,32 +109,16 @@ for (const engine of TEST_ENGINES) {
     // store reports A -> C -> D -> X, a deadlock, as merge (choosing with every capture known) does. The benign
     // cycle found before stays a finding (a finding never disappears), so the store has it beside merge's.
     it('a capture that raises a stored dependency makes its closing dependencies choose again: merge\'s deadlock is found', async () => {
-      const db = await openStore(await engine.fresh());
-      try {
-        const closing = smallGraph('cap2-closing', [{ from: 'X', to: 'A' }]);
-        const cleanAC = smallGraph('cap3-clean', [{ from: 'A', to: 'C' }]);
-        const got = await bothSets(db, [refutedPaths(), closing, cleanAC]);
-        const strip = (xs: string[]) => xs.map((x) => x.replace(/^\S+ /, ''));
-        expect(strip(got.merge)).toEqual(['A -> C -> D -> X: deadlock']);
-        expect(strip(got.store)).toEqual(['A -> B -> X: benign', 'A -> C -> D -> X: deadlock']);
-        for (const m of got.merge) expect(got.store).toContain(m);
-      } finally {
-        await db.close();
-      }
+      const got = await bothSets(engine, [refutedPaths(), closingXA(), smallGraph('cap3-clean', [{ from: 'A', to: 'C' }])]);
+      expect(withoutIds(got.merge)).toEqual(['A -> C -> D -> X: deadlock']);
+      expect(withoutIds(got.store)).toEqual(['A -> B -> X: benign', 'A -> C -> D -> X: deadlock']);
+      for (const m of got.merge) expect(got.store).toContain(m);
     });
 
     it('a capture that adds an observation the union already had certain raises nothing and finds nothing again', async () => {
-      const db = await openStore(await engine.fresh());
-      try {
-        const closing = smallGraph('cap2-closing', [{ from: 'X', to: 'A' }]);
-        const again = smallGraph('cap3-again', [{ from: 'B', to: 'X' }]);
-        const got = await bothSets(db, [refutedPaths(), closing, again]);
-        const strip = (xs: string[]) => xs.map((x) => x.replace(/^\S+ /, ''));
-        expect(strip(got.store)).toEqual(['A -> B -> X: benign']);
-        expect(strip(got.merge)).toEqual(['A -> B -> X: benign']);
-      } finally {
-        await db.close();
-      }
+      const got = await bothSets(engine, [refutedPaths(), closingXA(), smallGraph('cap3-again', [{ from: 'B', to: 'X' }])]);
+      expect(withoutIds(got.store)).toEqual(['A -> B -> X: benign']);
+      expect(withoutIds(got.merge)).toEqual(['A -> B -> X: benign']);
     });
   });
 }
