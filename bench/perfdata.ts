@@ -27,13 +27,16 @@ const CAPTURES = ['none', 'abba/perf_rerun', 'abba-stacks/perf', 'wq_flush-stack
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
+/** Node's arguments to run perfdataDecodeOnly.ts on a perf.data and its kallsyms. */
+const decodeOnlyArgs = (root: string, data: string, ksyms: string): string[] => ['--import', 'tsx', join(root, 'bench', 'perfdataDecodeOnly.ts'), data, ksyms];
+
 /** A `perfdataDecodeOnly.ts --serve` process: one decode of the file per run(), warm after the first. */
 class DecodeServer {
   private readonly child: ChildProcess;
   private readonly lines: AsyncIterator<string>;
 
   constructor(root: string, data: string, ksyms: string) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench', 'perfdataDecodeOnly.ts'), data, ksyms, '--serve'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child = spawn(process.execPath, [...decodeOnlyArgs(root, data, ksyms), '--serve'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
     this.lines = createInterface({ input: this.child.stdout! })[Symbol.asyncIterator]();
   }
 
@@ -73,7 +76,7 @@ export async function perfDataBench(root: string, timed: TimeFn, repeat: number)
       const x = spawnSync('sh', ['-c', `xz -dc '${dir}/perf.data.xz' > '${data}' && xz -dc '${dir}/kallsyms.txt.xz' > '${ksyms}'`]);
       if (x.status !== 0) throw new Error(`cannot decompress ${dir}`);
       // one decode in a fresh process (timed inside it, without Node's start): nothing compiled yet, as in a CLI run
-      const once = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bench', 'perfdataDecodeOnly.ts'), data, ksyms], { encoding: 'utf8', cwd: root });
+      const once = spawnSync(process.execPath, decodeOnlyArgs(root, data, ksyms), { encoding: 'utf8', cwd: root });
       if (once.status !== 0) throw new Error(`cold decode failed on ${name}: ${once.stderr.split('\n').slice(0, 3).join(' ')}`);
       const cold = JSON.parse(once.stdout) as DecodeOnly;
       const psRuns: Timed[] = [], decRuns: DecodeOnly[] = [];
